@@ -1,0 +1,51 @@
+# spendscope: the two commands a new user needs.
+#   make run    install, build the demo organisation into ./spendscope.duckdb, summarise, serve the dashboard
+#   make test   install everything the tests use, then run every test (DuckDB, Spark, validator, browser)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# The FOCUS validator needs Python >= 3.12, in its own virtualenv.
+PY312 ?= $(shell command -v python3.12 2>/dev/null || ls $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.12*/bin/python3 2>/dev/null | tail -n 1)
+VALIDATOR_VENV := .venv-validator
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test install validator chromium bench docs clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[spark,dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/spendscope demo
+
+$(VALIDATOR_VENV)/.installed:
+	@test -n "$(PY312)" || { echo "Python 3.12 is needed for focus-validator (pyenv install 3.12)"; exit 1; }
+	$(PY312) -m venv $(VALIDATOR_VENV)
+	$(VALIDATOR_VENV)/bin/pip install --quiet "focus-validator==2.2.1" "pyarrow<22"
+	touch $@
+
+validator: $(VALIDATOR_VENV)/.installed
+
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  echo "Installing Debian's chromium for the dashboard tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+test: install validator chromium
+	SPENDSCOPE_VALIDATOR=$(CURDIR)/$(VALIDATOR_VENV)/bin/python SPENDSCOPE_CHROMIUM=$(CHROMIUM) \
+	  $(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest found no tests"; exit 1; fi; exit $$rc
+
+docs: install
+	$(BIN)/python -m spendscope.docs
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) $(VALIDATOR_VENV) spendscope.duckdb spendscope-demo

@@ -1,0 +1,3 @@
+from spendscope.cli import main
+
+main()

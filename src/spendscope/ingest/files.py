@@ -1,0 +1,123 @@
+"""Find the files an ingest names, read their headers, and fingerprint their content.
+
+>>> expand(["does-not-exist.csv"])
+Traceback (most recent call last):
+...
+spendscope.errors.IngestError: No such file or folder: 'does-not-exist.csv'
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from spendscope.errors import IngestError, RowError, UnknownFormatError
+
+CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz")
+SUPPORTED = CSV_SUFFIXES + PARQUET_SUFFIXES + JSON_SUFFIXES
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """One input file and what its header says."""
+
+    path: Path
+    format: str  # "csv", "parquet" or "json"
+    columns: tuple[str, ...]
+    size: int
+    delimiter: str = ","
+    has_bom: bool = False
+
+    @property
+    def name(self) -> str:
+        return str(self.path)
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(SUPPORTED, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def expand(paths: list[str]) -> list[Path]:
+    """Files named directly, inside folders (recursively) or matched by globs, in a stable order."""
+    found: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if any(ch in raw for ch in "*?["):
+            matches = sorted(Path(m) for m in glob.glob(raw, recursive=True))
+            if not matches:
+                raise IngestError(f"No files match {raw!r}.")
+            found.extend(m for m in matches if m.is_file())
+        elif p.is_dir():
+            inner = sorted(f for f in p.rglob("*") if f.is_file() and _suffix(f) in SUPPORTED)
+            if not inner:
+                raise IngestError(f"The folder {raw!r} holds no files spendscope reads ({', '.join(SUPPORTED)}).")
+            found.extend(inner)
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise IngestError(f"No such file or folder: {raw!r}")
+    seen: set[Path] = set()
+    unique = []
+    for f in found:
+        key = f.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def sniff(path: Path) -> FileInfo:
+    """Read a file's header: format, column names, delimiter, BOM."""
+    suffix = _suffix(path)
+    size = path.stat().st_size
+    if size == 0:
+        raise RowError(str(path), None, None, "the file is empty.")
+    if suffix in PARQUET_SUFFIXES:
+        try:
+            names = tuple(pq.read_schema(path).names)
+        except Exception as exc:
+            raise RowError(str(path), None, None,
+                           f"not a readable Parquet file ({exc}); it may be truncated.") from exc
+        return FileInfo(path, "parquet", names, size)
+    if suffix in JSON_SUFFIXES:
+        return FileInfo(path, "json", (), size)
+    if suffix in CSV_SUFFIXES:
+        opener = gzip.open if suffix.endswith(".gz") else open
+        try:
+            with opener(path, "rb") as fh:
+                head = fh.read(1 << 16)
+        except (OSError, EOFError) as exc:
+            raise RowError(str(path), None, None, f"cannot be read ({exc}); it may be truncated.") from exc
+        has_bom = head.startswith(b"\xef\xbb\xbf")
+        text = head.decode("utf-8-sig", errors="replace")
+        first = text.splitlines()[0] if text else ""
+        delimiter = "\t" if suffix.startswith(".tsv") or first.count("\t") > first.count(",") else ","
+        columns = tuple(next(csv.reader(io.StringIO(first), delimiter=delimiter), []))
+        if not columns or all(not c.strip() for c in columns):
+            raise RowError(str(path), 1, None, "has no header row.")
+        return FileInfo(path, "csv", tuple(c.strip() for c in columns), size, delimiter, has_bom)
+    raise UnknownFormatError(
+        f"{path}: spendscope reads {', '.join(SUPPORTED)} files, not {suffix or 'files without a suffix'!r}."
+    )
+
+
+def content_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes: the same file loaded twice is recognised."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()

@@ -1,0 +1,161 @@
+"""How a batch of normalised rows reaches the ledger, per engine, all or nothing.
+
+``DuckDBWriter`` works inside the ledger's own DuckDB connection and one transaction: rows go
+straight from the file into ``costs``, are checked there, superseded partitions are deleted, the
+load is recorded, and only then is the transaction committed.
+
+``CopyOnWriteWriter`` serves Spark and other engines without multi-statement transactions: rows are
+normalised and checked in a scratch DuckDB and staged as Parquet; at commit the engine writes a new
+``costs`` table (old rows minus replaced partitions, plus the staged rows) and swaps it in.
+Nothing in the ledger changes before the swap.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import ibis
+import ibis.expr.types as ir
+
+from spendscope.focus.columns import COLUMN_NAMES, PARTITION_KEY
+from spendscope.store import schema as s
+from spendscope.store.ledger import Ledger
+
+NEXT_COSTS = "costs__next"
+
+
+def _key_sql(quote) -> str:
+    return "(" + ", ".join(quote(k) for k in PARTITION_KEY) + ")"
+
+
+class DuckDBWriter:
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        self.work = ledger.con
+        self._active = False
+
+    def begin(self) -> None:
+        self.ledger.duckdb.begin()
+        self._active = True
+
+    def insert(self, rows: ir.Table) -> None:
+        self.work.insert(s.COSTS, rows)
+
+    def rows(self, load_ids: list[int]) -> ir.Table:
+        costs = self.work.table(s.COSTS)
+        return costs.filter(costs.x_LoadId.isin(load_ids))
+
+    def superseded(self, load_ids: list[int]) -> ir.Table:
+        """Rows of earlier loads in the partitions this batch replaces."""
+        costs = self.work.table(s.COSTS)
+        new = self.rows(load_ids).select(*PARTITION_KEY).distinct()
+        old = costs.filter(~costs.x_LoadId.isin(load_ids))
+        return old.semi_join(new, list(PARTITION_KEY))
+
+    def replace(self, load_ids: list[int]) -> None:
+        q = '"{}"'.format
+        ids = ", ".join(str(int(i)) for i in load_ids)
+        key = _key_sql(q)
+        self.ledger.duckdb.execute(
+            f"DELETE FROM {q(s.COSTS)} WHERE {q('x_LoadId')} NOT IN ({ids}) AND {key} IN "
+            f"(SELECT DISTINCT {key} FROM {q(s.COSTS)} WHERE {q('x_LoadId')} IN ({ids}))"
+        )
+
+    def record(self, loads: list[dict], partitions: list[dict]) -> None:
+        self.ledger.insert_rows(s.LOADS, loads)
+        self.ledger.insert_rows(s.LOAD_PARTITIONS, partitions)
+
+    def commit(self) -> None:
+        self.ledger.duckdb.commit()
+        self._active = False
+
+    def rollback(self) -> None:
+        if self._active:
+            self.ledger.duckdb.rollback()
+            self._active = False
+
+    def after_error(self) -> None:
+        """A failed statement aborts the DuckDB transaction: roll back before diagnosing."""
+        self.rollback()
+
+    def close(self) -> None:
+        self.rollback()
+
+
+class CopyOnWriteWriter:
+    def __init__(self, ledger: Ledger):
+        self.ledger = ledger
+        self.work = ibis.duckdb.connect(memory_limit=ledger.settings.memory_limit)
+        self.work.create_table(s.COSTS, schema=s.costs_schema())
+        self.stage = Path(tempfile.mkdtemp(prefix="spendscope-stage-"))
+        self._parts = 0
+
+    def begin(self) -> None:
+        pass
+
+    def insert(self, rows: ir.Table) -> None:
+        # staged in the scratch DuckDB first, so checks and diagnostics work the same as on DuckDB
+        self.work.insert(s.COSTS, rows)
+
+    def rows(self, load_ids: list[int]) -> ir.Table:
+        costs = self.work.table(s.COSTS)
+        return costs.filter(costs.x_LoadId.isin(load_ids))
+
+    def superseded(self, load_ids: list[int]) -> ir.Table:
+        target = self.ledger.costs
+        keys = self.rows(load_ids).select(*PARTITION_KEY).distinct().to_pyarrow()
+        if keys.num_rows == 0:
+            return target.limit(0)
+        key_table = ibis.memtable(keys)
+        return target.semi_join(key_table, list(PARTITION_KEY))
+
+    def replace(self, load_ids: list[int]) -> None:
+        path = self.stage / f"part-{self._parts}.parquet"
+        self._parts += 1
+        self.work.to_parquet(self.rows(load_ids).select(*COLUMN_NAMES), path)
+        self._pending = (path, load_ids)
+
+    def record(self, loads: list[dict], partitions: list[dict]) -> None:
+        self._records = (loads, partitions)
+
+    def commit(self) -> None:
+        con = self.ledger.con
+        path, load_ids = self._pending
+        staged = con.read_parquet(str(path))
+        old = self.ledger.costs
+        keys = self.work.table(s.COSTS).select(*PARTITION_KEY).distinct().to_pyarrow()
+        keep = old.anti_join(ibis.memtable(keys), list(PARTITION_KEY)) if keys.num_rows else old
+        combined = keep.select(*COLUMN_NAMES).union(staged.select(*COLUMN_NAMES).cast(old.schema()))
+        if NEXT_COSTS in con.list_tables():
+            con.drop_table(NEXT_COSTS)
+        con.create_table(NEXT_COSTS, combined)
+        con.drop_table(s.COSTS)
+        con.rename_table(NEXT_COSTS, s.COSTS)
+        loads, partitions = self._records
+        self.ledger.insert_rows(s.LOADS, loads)
+        self.ledger.insert_rows(s.LOAD_PARTITIONS, partitions)
+
+    def rollback(self) -> None:
+        pass
+
+    def after_error(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.work.disconnect()
+        shutil.rmtree(self.stage, ignore_errors=True)
+
+
+def writer_for(ledger: Ledger):
+    return DuckDBWriter(ledger) if ledger.target.is_duckdb else CopyOnWriteWriter(ledger)
+
+
+def recover(ledger: Ledger) -> None:
+    """Finish a swap that a crash interrupted (copy-on-write engines)."""
+    tables = set(ledger.con.list_tables())
+    if NEXT_COSTS in tables and s.COSTS not in tables:
+        ledger.con.rename_table(NEXT_COSTS, s.COSTS)
+    elif NEXT_COSTS in tables:
+        ledger.con.drop_table(NEXT_COSTS)

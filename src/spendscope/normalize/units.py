@@ -1,0 +1,84 @@
+"""Rewrite providers' unit spellings into the FOCUS Unit Format, without changing what they mean.
+
+FOCUS (``attributes/unit_format.md``) allows ``<units>``, ``<unit>-<plural time units>``
+(``GB-Hours``), ``<units>/<time unit>`` (``GB/Hour``) and a leading whole-number block size
+(``1000000 Tokens``). Providers write ``GB Hours``, ``Lambda-GB-Seconds``, ``1K Tokens`` or
+``OCPU Per Hour``; this module rewrites such spellings literally and leaves anything it does not
+recognise as it was.
+
+>>> normalize_unit("GB Hours")
+'GB-Hours'
+>>> normalize_unit("Lambda-GB-Seconds")
+'GB-Seconds'
+>>> normalize_unit("1K Tokens")
+'1000 Tokens'
+>>> normalize_unit("Requests")
+'Requests'
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+DATA_SIZES = (
+    "b", "Kb", "Mb", "Gb", "Tb", "Pb", "Eb", "B", "KB", "MB", "GB", "TB", "PB", "EB",
+    "Kib", "Mib", "Gib", "Tib", "Pib", "Eib", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB",
+)
+TIME_SINGULAR = ("Year", "Month", "Day", "Hour", "Minute", "Second")
+TIME_PLURAL = tuple(t + "s" for t in TIME_SINGULAR)
+
+# Whole spellings seen in real exports, with their FOCUS form.
+EXACT = {
+    "Gigabyte Per Hour": "GB/Hour",
+    "Gigabyte Per Month": "GB/Month",
+    "GiB/Second-Months": "GiBps-Months",  # AWS gp3 provisioned throughput (MiBps-Mo in CUR)
+    "Hrs": "Hours",
+    "hrs": "Hours",
+    "Hour": "Hours",
+    "GB-Mo": "GB-Months",
+}
+WORD_SIZES = {"Gigabyte": "GB", "Gigabytes": "GB", "Megabyte": "MB", "Terabyte": "TB", "Kilobyte": "KB"}
+MULTIPLIERS = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
+
+_COUNT = r"[A-Za-z][A-Za-z0-9]*(?:\s+[A-Za-z][A-Za-z0-9]*)*"
+_SIZE = "|".join(DATA_SIZES)
+_TS = "|".join(TIME_SINGULAR)
+_TP = "|".join(TIME_PLURAL)
+FOCUS_UNIT = re.compile(
+    rf"^(?:(?:{_SIZE}|{_TS}|{_TP}|{_COUNT})"
+    rf"|(?:(?:{_SIZE}|{_COUNT})-(?:{_TP}))"
+    rf"|(?:(?:{_SIZE}|{_COUNT}|{_TP})/(?:{_TS}))"
+    rf"|(?:[0-9]+ (?:{_SIZE}|{_TS}|{_TP}|{_COUNT}))"
+    rf"|(?:(?:{_SIZE}|{_COUNT}|{_TP})/[0-9]+ (?:{_TP})))$"
+)
+
+
+def is_focus_unit(unit: str) -> bool:
+    """Whether ``unit`` matches the FOCUS Unit Format (the FinOps Foundation validator's reading)."""
+    return bool(FOCUS_UNIT.match(unit))
+
+
+@cache
+def normalize_unit(unit: str) -> str:
+    """The FOCUS spelling of ``unit``; unchanged when it is already conformant or unknown."""
+    text = " ".join(unit.split())
+    if text in EXACT:
+        return EXACT[text]
+    # "<x> Per <Time>" -> "<x>/<Time>"
+    m = re.fullmatch(rf"(.+?) [Pp]er ({_TS})", text)
+    if m:
+        return f"{WORD_SIZES.get(m.group(1), m.group(1))}/{m.group(2)}"
+    # "1K Tokens" -> "1000 Tokens", "1M Tokens" -> "1000000 Tokens"
+    m = re.fullmatch(r"(\d+)\s*([KMB]) (.+)", text)
+    if m:
+        return f"{int(m.group(1)) * MULTIPLIERS[m.group(2)]} {m.group(3)}"
+    # "Lambda-GB-Seconds" -> "GB-Seconds": drop a product prefix before a data size
+    m = re.fullmatch(rf"[A-Za-z]+-({_SIZE})-({_TP})", text)
+    if m:
+        return f"{m.group(1)}-{m.group(2)}"
+    # "GB Hours", "OCPU Hours", "GB Months" -> hyphenated
+    m = re.fullmatch(rf"(.+) ({_TP})", text)
+    if m and not re.fullmatch(r"\d+", m.group(1)):
+        return f"{WORD_SIZES.get(m.group(1), m.group(1))}-{m.group(2)}"
+    return text

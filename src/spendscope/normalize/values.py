@@ -1,0 +1,53 @@
+"""Typed values from raw ones, shared by every source: text, exact decimals, UTC timestamps.
+
+Money never passes through a float: a float column (some Parquet writers use them) is first turned
+into its shortest decimal text, then into an exact decimal, so 0.1 stays 0.1.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from spendscope.store.schema import MONEY, UTC_TIMESTAMP
+
+NULL_TEXTS = ("", "NULL", "null")
+
+
+def text(value: ir.Value) -> ir.StringValue:
+    """A string column with placeholder nulls (empty, NULL) turned into real nulls."""
+    if value.type().is_string():
+        return ibis.cases((value.isin(NULL_TEXTS), ibis.null(dt.string)), else_=value)
+    if value.type().is_struct() or value.type().is_map() or value.type().is_array():
+        return value.cast(dt.json).cast(dt.string)
+    return value.cast(dt.string)
+
+
+def decimal(value: ir.Value, *, strict: bool = True) -> ir.DecimalValue:
+    """An exact DECIMAL(38, 18); ``strict=False`` gives null where the value is not a number."""
+    typ = value.type()
+    if typ.is_floating():
+        value = value.cast(dt.string)
+    elif typ.is_string():
+        value = text(value)
+    return value.cast(MONEY) if strict else value.try_cast(MONEY)
+
+
+def timestamp(value: ir.Value, *, strict: bool = True) -> ir.TimestampValue:
+    """A UTC timestamp; text without a zone is read as UTC, text with an offset is converted."""
+    typ = value.type()
+    if typ.is_string():
+        value = text(value)
+    elif typ.is_timestamp() and typ.timezone is None:
+        # the session time zone is UTC, so a naive timestamp is read as UTC
+        pass
+    return value.cast(UTC_TIMESTAMP) if strict else value.try_cast(UTC_TIMESTAMP)
+
+
+def remap(value: ir.StringValue, mapping: dict[str, str]) -> ir.StringValue:
+    """Rewrite the values in ``mapping`` (raw -> normalised); others stay as they are."""
+    changes = {k: v for k, v in mapping.items() if k != v}
+    if not changes:
+        return value
+    return value.cases(*changes.items(), else_=value)

@@ -1,0 +1,163 @@
+"""The Ledger: spendscope's tables behind one object that wraps an Ibis connection.
+
+>>> with Ledger.open(db=":memory:") as ledger:
+...     ledger.costs.count().execute()
+0
+
+DuckDB allows one writing process per file. A ledger opened for writing holds the file only while
+the command runs; readers (``spendscope serve``) open short-lived read-only connections. Either
+side waits, with backoff, while the other holds the lock (``busy_timeout``), so ingesting while
+the dashboard runs never shows a "database is locked" error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Iterator
+
+import ibis
+import ibis.expr.types as ir
+
+from spendscope.errors import LedgerError, NotFoundError
+from spendscope.settings import Settings
+from spendscope.store import backends, migrations
+from spendscope.store import schema as s
+
+
+class Ledger:
+    """The FOCUS ledger on one engine (DuckDB by default; Spark or any Ibis backend)."""
+
+    def __init__(self, con, target: backends.Target, settings: Settings, read_only: bool):
+        self.con = con
+        self.target = target
+        self.settings = settings
+        self.read_only = read_only
+
+    # -- opening -----------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | None = None,
+        *,
+        db: str | None = None,
+        read_only: bool = False,
+    ) -> "Ledger":
+        """Open (and, for writing, create and migrate) the ledger named by ``db`` or the settings."""
+        settings = settings or Settings.load()
+        target = backends.parse_target(db or settings.db)
+        if target.is_duckdb:
+            ledger = cls._open_duckdb(target, settings, read_only)
+        elif target.engine == "pyspark":
+            ledger = cls(backends.connect_spark(target.location, target.options), target, settings, read_only)
+        else:
+            ledger = cls(backends.connect_other(target), target, settings, read_only)
+        if not read_only:
+            migrations.migrate(ledger)
+        elif migrations.schema_version(ledger) < migrations.LATEST_VERSION:
+            if migrations.schema_version(ledger) == 0:
+                ledger.close()
+                raise NotFoundError(
+                    f"There is no ledger at {target.describe()!r} yet.",
+                    hint="Load data with `spendscope ingest PATH` or build the demo with `spendscope demo`.",
+                )
+            # An older ledger: upgrade it once, then read.
+            ledger.close()
+            cls.open(settings, db=db, read_only=False).close()
+            return cls.open(settings, db=db, read_only=True)
+        return ledger
+
+    @classmethod
+    def _open_duckdb(cls, target: backends.Target, settings: Settings, read_only: bool) -> "Ledger":
+        path = target.location
+        if path != ":memory:":
+            if read_only and not Path(path).exists():
+                raise NotFoundError(
+                    f"There is no ledger at {path!r} yet.",
+                    hint="Load data with `spendscope ingest PATH` or build the demo with `spendscope demo`.",
+                )
+            Path(path).absolute().parent.mkdir(parents=True, exist_ok=True)
+        config = {"memory_limit": settings.memory_limit}
+        if settings.threads:
+            config["threads"] = settings.threads
+        con = backends.connect_duckdb(path, read_only=read_only and path != ":memory:", config=config,
+                                      busy_timeout=settings.busy_timeout)
+        return cls(con, target, settings, read_only)
+
+    def close(self) -> None:
+        if self.target.is_duckdb:
+            with contextlib.suppress(Exception):
+                self.con.disconnect()
+
+    def __enter__(self) -> "Ledger":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reading -----------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> str:
+        return self.target.engine
+
+    @property
+    def costs(self) -> ir.Table:
+        return self.con.table(s.COSTS)
+
+    @property
+    def loads(self) -> ir.Table:
+        return self.con.table(s.LOADS)
+
+    @property
+    def load_partitions(self) -> ir.Table:
+        return self.con.table(s.LOAD_PARTITIONS)
+
+    def describe(self) -> str:
+        return self.target.describe()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @property
+    def duckdb(self):
+        """The raw DuckDB connection (DuckDB ledgers only)."""
+        if not self.target.is_duckdb:
+            raise LedgerError(f"The {self.engine} ledger has no DuckDB connection.")
+        return self.con.con
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing on DuckDB. Other engines get atomicity from ``replace_partitions``."""
+        if not self.target.is_duckdb:
+            yield
+            return
+        raw = self.duckdb
+        raw.begin()
+        try:
+            yield
+        except BaseException:
+            raw.rollback()
+            raise
+        raw.commit()
+
+    def next_load_id(self) -> int:
+        current = self.loads.load_id.max().execute()
+        return 1 if current is None else int(current) + 1
+
+    def add_column(self, table: str, name: str, dtype) -> None:
+        col = migrations.quote(self, name)
+        typ = migrations.column_ddl_type(self, dtype)
+        tbl = migrations.quote(self, table)
+        if self.engine == "pyspark":
+            self.con.raw_sql(f"ALTER TABLE {tbl} ADD COLUMNS ({col} {typ})")
+        else:
+            self.con.raw_sql(f"ALTER TABLE {tbl} ADD COLUMN {col} {typ}")
+
+    def insert_rows(self, table: str, rows: list[dict]) -> None:
+        """Insert a few bookkeeping rows (load records), typed by the table's schema."""
+        if not rows:
+            return
+        sch = self.con.get_schema(table)
+        full = [{name: row.get(name) for name in sch.names} for row in rows]
+        self.con.insert(table, ibis.memtable(full, schema=sch))
