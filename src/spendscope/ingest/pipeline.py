@@ -240,36 +240,57 @@ def _join_text(*parts: ir.StringValue) -> ir.StringValue:
     return ibis.literal(" ").join([p.fill_null("") for p in parts])
 
 
-def normalized_rows(plan, raw: ir.Table, mappings: Mappings, load_id: int, rules: cl.Rules,
+def _view(con, expr: ir.Table) -> ir.Table:
+    """Materialise ``expr`` as a temporary view, so later stages read its columns instead of
+    repeating its expressions (Ibis would otherwise inline them into every use)."""
+    name = f"spendscope_stage_{next(_reads)}"
+    con.raw_sql(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {ibis.to_sql(expr, dialect="duckdb")}')
+    return con.table(name)
+
+
+def normalized_rows(con, plan, raw: ir.Table, mappings: Mappings, load_id: int, rules: cl.Rules,
                     tag_keys: dict[str, tuple[str, ...]], *, strict: bool = True) -> ir.Table:
-    """The ledger rows of one file: FOCUS columns, then classification and allocation columns."""
-    focus = raw.select(**{name: plan.column(raw, name, mappings, strict=strict) for name in FOCUS_COLUMN_NAMES},
-                       **({"__row": raw["__row"]} if "__row" in raw.columns else {}))
+    """The ledger rows of one file: FOCUS columns, then classification and allocation columns.
+
+    Built in three views: the normalised FOCUS columns; helper values computed once per row (the
+    tag values, the SKU text the rules read); then the x_ columns.
+    """
+    keep_row = {"__row": raw["__row"]} if "__row" in raw.columns else {}
+    focus = _view(con, raw.select(
+        **{name: plan.column(raw, name, mappings, strict=strict) for name in FOCUS_COLUMN_NAMES}, **keep_row))
     wanted_tags = list(dict.fromkeys([k for keys in tag_keys.values() for k in keys] + rules.tag_keys()))
-    tags = TagLookup(focus.Tags, wanted_tags)
-    sku = TagLookup(focus.SkuPriceDetails, ["ModelId", "TokenType"])
-    sku_text = _join_text(focus.SkuMeter, focus.ChargeDescription, focus.SkuId, focus.ResourceType,
-                          sku.value("TokenType"))
-    units = _join_text(focus.ConsumedUnit, focus.PricingUnit)
-    accounts = _join_text(focus.BillingAccountName, focus.SubAccountName, focus.SubAccountId)
+    tags = TagLookup(wanted_tags)
+    sku = TagLookup(["ModelId", "TokenType"])
+    helpers = focus.mutate(
+        __tags=tags.extract(focus.Tags),
+        __sku=sku.extract(focus.SkuPriceDetails),
+        __units=_join_text(focus.ConsumedUnit, focus.PricingUnit),
+        __accounts=_join_text(focus.BillingAccountName, focus.SubAccountName, focus.SubAccountId),
+    )
+    helpers = _view(con, helpers.mutate(__sku_text=_join_text(
+        helpers.SkuMeter, helpers.ChargeDescription, helpers.SkuId, helpers.ResourceType,
+        sku.bind(helpers.__sku).value("TokenType"))))
+    tags, sku = tags.bind(helpers.__tags), sku.bind(helpers.__sku)
     workload, rule_id = cl.classify(rules, cl.RowText(
-        service_name=focus.ServiceName, service_category=focus.ServiceCategory,
-        service_subcategory=focus.ServiceSubcategory, sku_text=sku_text, units=units, accounts=accounts, tags=tags,
+        service_name=helpers.ServiceName, service_category=helpers.ServiceCategory,
+        service_subcategory=helpers.ServiceSubcategory, sku_text=helpers.__sku_text, units=helpers.__units,
+        accounts=helpers.__accounts, tags=tags,
     ))
-    token_billed = units.re_search(r"(?i)\btokens?\b").fill_null(False) | sku.value("TokenType").notnull()
+    token_billed = helpers.__units.re_search(r"(?i)\btokens?\b").fill_null(False) | sku.value("TokenType").notnull()
     extra = {
         "x_Source": ibis.literal(plan.source),
         "x_LoadId": ibis.literal(load_id, type=dt.int64),
         "x_AiWorkload": workload,
         "x_AiRule": rule_id,
-        "x_TokenClass": cl.token_class(token_billed, sku_text),
+        "x_TokenClass": cl.token_class(token_billed, helpers.__sku_text),
     }
     for col in ALLOCATION_COLUMNS:
         value = tags.value(*tag_keys.get(col, ()))
         if col == "x_Model":
             value = ibis.coalesce(sku.value("ModelId"), value)
         extra[col] = value
-    return focus.mutate(**extra)
+    final = helpers.mutate(**extra).drop("__tags", "__sku", "__units", "__accounts", "__sku_text")
+    return _view(con, final)
 
 
 # -- diagnostics ------------------------------------------------------------------------------
@@ -319,7 +340,7 @@ def locate_violation(con, plan, info, mappings, rules, tag_keys, failures: dict[
     by_id = {c.rule_id: c for c in focus_checks.CHECKS}
     with _single_thread(con):
         raw, _ = open_raw(con, info, numbered=True)
-        rows = normalized_rows(plan, raw, mappings, 0, rules, tag_keys, strict=False)
+        rows = normalized_rows(con, plan, raw, mappings, 0, rules, tag_keys, strict=False)
         best = None
         for rule_id in failures:
             check = by_id[rule_id]
@@ -418,8 +439,9 @@ def ingest(
             load_id = first_id + i
             notes = list(plan.notes)
             progress(f"Profiling {info.path.name}", step, total_steps)
-            raw, rejects = open_raw(writer.work, info)
+            rejects = None
             try:
+                raw, rejects = open_raw(writer.work, info)
                 prof = profile(plan, raw)
             except duckdb.Error as exc:
                 writer.after_error()
@@ -430,7 +452,7 @@ def ingest(
             step += 1
             progress(f"Loading {info.path.name}", step, total_steps)
             try:
-                writer.insert(normalized_rows(plan, raw, mappings, load_id, rules, tag_keys))
+                writer.insert(normalized_rows(writer.work, plan, raw, mappings, load_id, rules, tag_keys))
             except duckdb.Error as exc:
                 writer.after_error()
                 raise _read_error(writer.work, plan, info, rejects, exc) from exc
@@ -494,6 +516,9 @@ def _read_error(con, plan, info, rejects, exc: Exception) -> IngestError:
             return err
         except duckdb.Error:
             pass
+    first = str(exc).splitlines()[0]
+    if "sniffing file" in first or "gzip" in first.lower() or "compress" in first.lower():
+        return RowError(info.name, None, None, f"cannot be read as CSV ({first}); it may be truncated or corrupt.")
     if isinstance(exc, (duckdb.ConversionException, duckdb.InvalidInputException)):
         return locate_cast_error(con, plan, info, exc)
     return RowError(info.name, None, None, f"cannot be read: {str(exc).splitlines()[0]}")

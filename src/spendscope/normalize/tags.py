@@ -45,23 +45,34 @@ def _json_path(key: str) -> str:
 
 
 class TagLookup:
-    """Values of many tag keys from one ``Tags`` expression (DuckDB only: used at ingest)."""
+    """Values of many tag keys from one ``Tags`` expression (DuckDB only: used at ingest).
 
-    def __init__(self, tags: ir.StringValue, keys: list[str]):
+    ``extract(tags)`` is the one list-valued extraction, to be computed once per row (for example as
+    a column of a view); ``bind(column)`` then reads every key from that column.
+    """
+
+    def __init__(self, keys: list[str]):
         self.keys: list[str] = []
         for key in keys:
             for v in variants(key):
                 if v not in self.keys:
                     self.keys.append(v)
-        self._values = (
-            _json_extract_strings(tags, ibis.literal([_json_path(k) for k in self.keys], type=dt.Array(dt.string)))
-            if self.keys
-            else None
-        )
+        self._values: ir.ArrayValue | None = None
+
+    def extract(self, tags: ir.StringValue) -> ir.ArrayValue:
+        paths = [_json_path(k) for k in self.keys] or ['$."_"']
+        return _json_extract_strings(tags, ibis.literal(paths, type=dt.Array(dt.string)))
+
+    def bind(self, values: ir.ArrayValue) -> "TagLookup":
+        bound = TagLookup([])
+        bound.keys, bound._values = self.keys, values
+        return bound
 
     def value(self, *keys: str) -> ir.StringValue:
         """The first non-empty value among ``keys`` (and their spellings), or null."""
-        picks = [self._values[self.keys.index(v)].nullif("") for k in keys for v in variants(k)]
+        if self._values is None:
+            raise RuntimeError("TagLookup.value needs bind() first")
+        picks = [self._values[self.keys.index(v)].nullif("") for k in keys for v in variants(k) if v in self.keys]
         if not picks:
             return ibis.null(dt.string)
         return ibis.coalesce(*picks) if len(picks) > 1 else picks[0]
