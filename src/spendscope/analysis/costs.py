@@ -77,11 +77,28 @@ def dimension_name(name: str) -> str:
     return column(name).name
 
 
-def dimension(costs: ir.Table, name: str) -> ir.Value:
+@ibis.udf.scalar.builtin(name="json_extract_string", signature=((idt.string, idt.string), idt.string))
+def _duckdb_json_text(text, path): ...
+
+
+@ibis.udf.scalar.builtin(name="get_json_object", signature=((idt.string, idt.string), idt.string))
+def _spark_json_text(text, path): ...
+
+
+def tag_value(tags: ir.StringValue, key: str, engine: str) -> ir.StringValue:
+    """The value of one tag key, with the engine's own JSON function (no Python UDFs)."""
+    quoted = key.replace("\\", "\\\\").replace("'", "\\'").replace('"', '\\"')
+    if engine == "pyspark":
+        return _spark_json_text(tags, f"$['{quoted}']")
+    if engine == "duckdb":
+        return _duckdb_json_text(tags, f'$."{quoted}"')
+    return tags.cast(idt.json)[key].unwrap_as(idt.string)
+
+
+def dimension(costs: ir.Table, name: str, engine: str = "duckdb") -> ir.Value:
     """The Ibis expression for a dimension name (column or tag)."""
     if name.startswith(TAG_PREFIX):
-        key = name[len(TAG_PREFIX):]
-        return costs.Tags.cast(idt.json)[key].unwrap_as(idt.string)
+        return tag_value(costs.Tags, name[len(TAG_PREFIX):], engine)
     return costs[name]
 
 
@@ -142,7 +159,7 @@ def filtered(ledger: Ledger, query: CostQuery) -> ir.Table:
     if query.end:
         preds.append(costs.ChargePeriodStart < _utc(query.end))
     for flt in query.where:
-        expr = dimension(costs, flt.column)
+        expr = dimension(costs, flt.column, ledger.engine)
         if flt.value is None:
             preds.append(expr.isnull() if flt.op == "=" else expr.notnull())
         elif flt.op == "=":
@@ -177,7 +194,7 @@ def cost_by(ledger: Ledger, query: CostQuery) -> CostTable:
     if query.granularity != "none":
         groups[PERIOD] = costs.ChargePeriodStart.truncate(_TRUNC[query.granularity]).date()
     for name in query.by:
-        groups[name] = dimension(costs, name)
+        groups[name] = dimension(costs, name, ledger.engine)
     metric = costs[query.metric].sum()
     if groups:
         expr = costs.group_by(**groups).aggregate(**{query.metric: metric})

@@ -86,18 +86,7 @@ def overview(
 
     ``granularity="auto"`` picks day, week or month from the span of data in the range.
     """
-    base = CostQuery.parse(start=start, end=end, metric=metric, granularity="none")
-    if base.start and base.end and base.end <= base.start:
-        raise ConfigError(
-            f"The range from {base.start} to {base.end} is empty: 'to' must be after 'from'.",
-            hint="'to' is the first day excluded; for one day, set it to the day after 'from'.",
-        )
-    granularity = (granularity or "month").lower()
-    if granularity not in GRANULARITIES:
-        raise UnknownNameError("granularity", granularity, GRANULARITIES)
-    if not 1 <= top <= MAX_TOP:
-        raise ConfigError(f"top must be between 1 and {MAX_TOP}, got {top}.")
-
+    base, granularity = options(start, end, metric, granularity, top)
     first_day, last_day = ledger_days(ledger)
     window = _window(base, first_day, last_day)
     if granularity == "auto":
@@ -132,6 +121,24 @@ def overview(
         top_services=_top(services, "ServiceName", "ServiceCategory", total, top),
         top_models=_top(models, "x_Model", None, total, top),
     )
+
+
+def options(
+    start: str | dt.date | None, end: str | dt.date | None, metric: str | None, granularity: str, top: int
+) -> tuple[CostQuery, str]:
+    """Validate an overview's options, before any ledger is opened: the base query and the granularity."""
+    base = CostQuery.parse(start=start, end=end, metric=metric, granularity="none")
+    if base.start and base.end and base.end <= base.start:
+        raise ConfigError(
+            f"The range from {base.start} to {base.end} is empty: 'to' must be after 'from'.",
+            hint="'to' is the first day excluded; for one day, set it to the day after 'from'.",
+        )
+    granularity = (granularity or "month").lower()
+    if granularity not in GRANULARITIES:
+        raise UnknownNameError("granularity", granularity, GRANULARITIES)
+    if not 1 <= top <= MAX_TOP:
+        raise ConfigError(f"top must be between 1 and {MAX_TOP}, got {top}.")
+    return base, granularity
 
 
 def ledger_days(ledger: Ledger) -> tuple[dt.date | None, dt.date | None]:

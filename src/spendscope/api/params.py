@@ -13,13 +13,14 @@ from collections import Counter
 
 from fastapi import Depends, Request
 
-from spendscope.analysis.costs import dimension_name
+from spendscope.analysis.costs import TAG_PREFIX, dimension_name
 from spendscope.errors import ConfigError
 
 MAX_VALUE_LENGTH = 1000
 MAX_REPEATS = 20
 MAX_DIMENSIONS = 8
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_TAG_KEY = re.compile(r"[\w\-:/@+= ]+")
 
 
 def _shown(text: str, limit: int = 60) -> str:
@@ -74,6 +75,17 @@ def date_range(start: str | None, end: str | None) -> tuple[dt.date | None, dt.d
             hint="'to' is the first day excluded; for a single day, set it to the day after 'from'.",
         )
     return first, stop
+
+
+def check_tag_keys(names) -> None:
+    """Turn away tag keys that the engine would read as JSON-path syntax rather than as a key."""
+    for name in names:
+        if name.startswith(TAG_PREFIX) and not _TAG_KEY.fullmatch(name[len(TAG_PREFIX):]):
+            raise ConfigError(
+                f"Tag key {_shown(name[len(TAG_PREFIX):])} cannot be queried: tag keys here may hold letters, digits, "
+                "spaces and _ - : / @ + =.",
+                hint="Tags are looked up by JSON path, where '.', '*', '[', '$' and quotes have a meaning of their own.",
+            )
 
 
 def dimensions(by: str | None) -> list[str]:

@@ -128,11 +128,10 @@ class CopyOnWriteWriter:
         keys = self.work.table(s.COSTS).select(*PARTITION_KEY).distinct().to_pyarrow()
         keep = old.anti_join(ibis.memtable(keys), list(PARTITION_KEY)) if keys.num_rows else old
         combined = keep.select(*COLUMN_NAMES).union(staged.select(*COLUMN_NAMES).cast(old.schema()))
-        if NEXT_COSTS in con.list_tables():
-            con.drop_table(NEXT_COSTS)
+        self.ledger.drop_table(NEXT_COSTS)
         con.create_table(NEXT_COSTS, combined)
-        con.drop_table(s.COSTS)
-        con.rename_table(NEXT_COSTS, s.COSTS)
+        self.ledger.drop_table(s.COSTS)
+        self.ledger.rename_table(NEXT_COSTS, s.COSTS)
         loads, partitions = self._records
         self.ledger.insert_rows(s.LOADS, loads)
         self.ledger.insert_rows(s.LOAD_PARTITIONS, partitions)
@@ -156,6 +155,6 @@ def recover(ledger: Ledger) -> None:
     """Finish a swap that a crash interrupted (copy-on-write engines)."""
     tables = set(ledger.con.list_tables())
     if NEXT_COSTS in tables and s.COSTS not in tables:
-        ledger.con.rename_table(NEXT_COSTS, s.COSTS)
+        ledger.rename_table(NEXT_COSTS, s.COSTS)
     elif NEXT_COSTS in tables:
-        ledger.con.drop_table(NEXT_COSTS)
+        ledger.drop_table(NEXT_COSTS)

@@ -8,6 +8,8 @@ Snowflake or ClickHouse work where an organisation's FOCUS data already lives.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,12 +85,19 @@ def connect_spark(warehouse: str, options: dict[str, str]):
         raise MissingDependencyError("pyspark", "spark", "A Spark ledger") from exc
     root = Path(warehouse).absolute()
     root.mkdir(parents=True, exist_ok=True)
+    # Python workers must be this interpreter (the system python3 may lack our dependencies).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    log_config = root / "log4j2.properties"
+    if not log_config.exists():
+        log_config.write_text(_LOG4J)
     builder = (
         SparkSession.builder.master(options.get("master", "local[*]"))
         .appName("spendscope")
         .config("spark.sql.warehouse.dir", str(root / "warehouse"))
-        .config("javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={root}/metastore_db;create=true")
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={root}")
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={root}/metastore_db;create=true")
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={root} -Dlog4j2.configurationFile=file:{log_config}")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", options.get("shuffle_partitions", "8"))
         .config("spark.ui.enabled", "false")
@@ -98,6 +107,17 @@ def connect_spark(warehouse: str, options: dict[str, str]):
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return ibis.pyspark.connect(spark)
+
+
+_LOG4J = """# spendscope: keep Spark quiet on the terminal; errors still surface as exceptions
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+"""
 
 
 def connect_other(target: Target):

@@ -142,7 +142,7 @@ class Ledger:
         raw.commit()
 
     def next_load_id(self) -> int:
-        current = self.loads.load_id.max().execute()
+        current = self.loads.load_id.max().to_pyarrow().as_py()
         return 1 if current is None else int(current) + 1
 
     def add_column(self, table: str, name: str, dtype) -> None:
@@ -153,6 +153,13 @@ class Ledger:
             self.con.raw_sql(f"ALTER TABLE {tbl} ADD COLUMNS ({col} {typ})")
         else:
             self.con.raw_sql(f"ALTER TABLE {tbl} ADD COLUMN {col} {typ}")
+
+    def drop_table(self, name: str) -> None:
+        # Ibis's drop_table emits a bare "DROP TABLE" on PySpark with current sqlglot; quote it ourselves.
+        self.con.raw_sql(f"DROP TABLE IF EXISTS {migrations.quote(self, name)}")
+
+    def rename_table(self, old: str, new: str) -> None:
+        self.con.raw_sql(f"ALTER TABLE {migrations.quote(self, old)} RENAME TO {migrations.quote(self, new)}")
 
     def insert_rows(self, table: str, rows: list[dict]) -> None:
         """Insert a few bookkeeping rows (load records), typed by the table's schema."""

@@ -67,9 +67,14 @@ class FocusPlan:
 
     def column(self, raw: ir.Table, name: str, mappings: Mappings, strict: bool = True) -> ir.Value:
         value = self._typed(raw, name, mappings, strict)
-        derived_from = m.DERIVED.get(name)
-        if derived_from is not None:
-            value = ibis.coalesce(value, self._typed(raw, derived_from, mappings, strict))
+        # follow the derivation chain (PublisherName <- ProviderName <- ServiceProviderName)
+        seen = {name}
+        source = m.DERIVED.get(name)
+        while source is not None and source not in seen:
+            seen.add(source)
+            if source in self.resolved:
+                value = ibis.coalesce(value, self._typed(raw, source, mappings, strict))
+            source = m.DERIVED.get(source)
         if name == "ServiceSubcategory" and mappings.subcategories:
             service = self._typed(raw, "ServiceName", mappings)
             category = self._typed(raw, "ServiceCategory", mappings)

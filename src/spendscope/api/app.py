@@ -1,0 +1,53 @@
+"""The ``spendscope serve`` application: the JSON API under ``/api/`` and the dashboard at ``/``.
+
+>>> from spendscope.settings import Settings
+>>> app = create_app(Settings.load(environ={}, db="spendscope.duckdb"))
+>>> sorted(r.path for r in app.routes if r.path.startswith("/api/"))
+['/api/costs', '/api/health', '/api/overview']
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from spendscope import __version__
+from spendscope.api import errors, routes
+from spendscope.settings import Settings
+from spendscope.web import CONTENT_SECURITY_POLICY, STATIC_DIR, dashboard_html
+
+DESCRIPTION = (
+    "Read-only API over a spendscope FOCUS ledger. Money is an exact decimal string, dates are ISO, "
+    "and every error has one shape: {ok: false, error, errors, status, type}."
+)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The FastAPI application serving the ledger named by ``settings``."""
+    # No /docs or /redoc: FastAPI's pages load their scripts from a CDN, and the server works offline.
+    app = FastAPI(title="spendscope", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(routes.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def dashboard() -> HTMLResponse:
+        return HTMLResponse(dashboard_html(), headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
+
+    @app.middleware("http")
+    async def security_headers(request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    return app
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run the API and dashboard with uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", server_header=False)

@@ -1,0 +1,130 @@
+"""Loads are idempotent, replace restated partitions, and are all recorded."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from decimal import Decimal
+
+import duckdb
+
+from spendscope.analysis.loads import load_history
+from spendscope.ingest.pipeline import ingest
+from tests.conftest import SAMPLE_FOCUS
+
+
+def sample_rows():
+    with open(SAMPLE_FOCUS, newline="") as fh:
+        rows = list(csv.reader(fh))
+    return rows[0], rows[1:]
+
+
+def write(path, header, rows):
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([header, *rows])
+    path.write_text(buf.getvalue())
+    return path
+
+
+def total(ledger, column="BilledCost") -> Decimal:
+    return ledger.costs[column].sum().to_pyarrow().as_py()
+
+
+def test_same_file_twice_changes_nothing(ledger):
+    first = ingest(ledger, [str(SAMPLE_FOCUS)])
+    assert first.files[0].status == "loaded"
+    rows, billed = ledger.costs.count().execute(), total(ledger)
+    again = ingest(ledger, [str(SAMPLE_FOCUS)])
+    assert again.files[0].status == "unchanged"
+    assert again.files[0].load_id == first.files[0].load_id
+    assert (ledger.costs.count().execute(), total(ledger)) == (rows, billed)
+    assert ledger.loads.count().execute() == 1
+
+
+def test_restated_partition_replaces_the_old_one(ledger, tmp_path):
+    header, rows = sample_rows()
+    ingest(ledger, [str(write(tmp_path / "sept.csv", header, rows))])
+    # A restated export: the AWS account's September rows, with one cost corrected.
+    aws = [list(r) for r in rows if r[header.index("ProviderName")] == "AWS"]
+    aws[0][header.index("BilledCost")] = "100.00000000000"
+    restated = write(tmp_path / "sept-restated.csv", header, aws)
+    before = total(ledger)
+    result = ingest(ledger, [str(restated)])
+    part = result.files[0].partitions[0]
+    assert (part.provider, part.billing_account, part.period) == ("AWS", "1234567890123", "2024-09")
+    assert part.replaced_load_id == 1
+    c = ledger.costs
+    assert c.count().execute() == 1000  # same number of rows: AWS replaced, others kept
+    old_first = Decimal(rows[0][header.index("BilledCost")])
+    assert total(ledger) == before - old_first + Decimal("100")
+    assert set(c.filter(c.ProviderName == "AWS").x_LoadId.to_pyarrow().to_pylist()) == {2}
+    assert set(c.filter(c.ProviderName != "AWS").x_LoadId.to_pyarrow().to_pylist()) == {1}
+    history = {r["load_id"]: r for r in load_history(ledger)}
+    assert history[2]["status"] == "current"
+    assert history[1]["status"] == "partly replaced (3/4 current)"
+
+
+def test_every_load_is_recorded(ledger):
+    ingest(ledger, [str(SAMPLE_FOCUS)])
+    [load] = load_history(ledger)
+    assert load["file"] == str(SAMPLE_FOCUS)
+    assert len(load["content_hash"]) == 64
+    assert load["rows"] == 1000 and load["partitions"] == 4
+    assert load["billed_cost"] == Decimal("20.52022672899")
+    assert load["effective_cost"] == Decimal("14.97651418586")
+    assert "ChargeFrequency: 'Usage-based' -> 'Usage-Based' in 7 rows." in json.loads(load["notes"])
+    parts = ledger.load_partitions.to_pyarrow().to_pylist()
+    assert sorted((p["ProviderName"], p["rows"]) for p in parts) == [
+        ("AWS", 942), ("Microsoft", 51), ("Oracle", 1), ("Oracle", 6)]
+    assert all(p["billed_cost"] == p["source_billed_cost"] for p in parts)
+
+
+def test_gzip_parquet_folder_and_glob(ledger, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    header, rows = sample_rows()
+    # three views of the same data, split by provider: .csv.gz, .parquet and plain .csv
+    by_provider = {}
+    for r in rows:
+        by_provider.setdefault(r[header.index("ProviderName")], []).append(r)
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([header, *by_provider["AWS"]])
+    (folder / "aws.csv.gz").write_bytes(gzip.compress(buf.getvalue().encode()))
+    ms = write(tmp_path / "ms.csv", header, by_provider["Microsoft"])
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{ms}', all_varchar=true)) TO '{folder / 'ms.parquet'}'")
+    write(folder / "oracle.csv", header, by_provider["Oracle"])
+    result = ingest(ledger, [str(folder)])
+    assert sorted(r.file.rsplit("/", 1)[1] for r in result.files) == ["aws.csv.gz", "ms.parquet", "oracle.csv"]
+    assert ledger.costs.count().execute() == 1000
+    assert total(ledger) == Decimal("20.52022672899")
+    # a glob finds the same files: nothing changes
+    again = ingest(ledger, [str(folder / "*")])
+    assert [r.status for r in again.files] == ["unchanged"] * 3
+
+
+def test_focus_12_file_with_13_columns(ledger, tmp_path):
+    """A 1.2 export with the 1.3 provider columns: version detected, 1.3 columns kept."""
+    header, rows = sample_rows()
+    header = header + ["InvoiceId", "ServiceProviderName", "HostProviderName", "x_ResourceGroupName"]
+    rows = [r + ["INV-1", r[header.index("ProviderName")], "Not Applicable", "rg"] for r in rows[:50]]
+    result = ingest(ledger, [str(write(tmp_path / "v13.csv", header, rows))])
+    assert result.files[0].format_version == "1.3"
+    assert any("x_ResourceGroupName" in n for n in result.files[0].notes)
+    c = ledger.costs
+    assert set(c.InvoiceId.to_pyarrow().to_pylist()) == {"INV-1"}
+    assert set(c.HostProviderName.to_pyarrow().to_pylist()) == {"Not Applicable"}
+    assert set(c.ServiceProviderName.to_pyarrow().to_pylist()) == {"AWS"}
+
+
+def test_13_file_without_provider_name_derives_it(ledger, tmp_path):
+    header, rows = sample_rows()
+    i, j = header.index("ProviderName"), header.index("PublisherName")
+    keep = [k for k in range(len(header)) if k not in (i, j)]
+    new_header = [header[k] for k in keep] + ["ServiceProviderName"]
+    new_rows = [[r[k] for k in keep] + [r[i]] for r in rows[:20]]
+    ingest(ledger, [str(write(tmp_path / "v13.csv", new_header, new_rows))])
+    c = ledger.costs
+    assert set(c.ProviderName.to_pyarrow().to_pylist()) == {"AWS"}
+    assert set(c.PublisherName.to_pyarrow().to_pylist()) == {"AWS"}
