@@ -28,6 +28,7 @@ BAD_REQUESTS = [
     ("GET", "/api/costs", {"by": "ServiceName,servicename"}, 400, "ConfigError", "by names 'ServiceName' twice"),
     ("GET", "/api/costs", {"by": ",".join(f"tag:k{i}" for i in range(9))}, 400, "ConfigError", "at most 8"),
     ("GET", "/api/costs", {"by": "A" * 5000}, 400, "ConfigError", "5,000 characters long"),
+    ("GET", "/api/costs", {"by": "ServiceName,billedcost", "metric": "BilledCost"}, 400, "ConfigError", "by cannot include the metric 'BilledCost'"),
     ("GET", "/api/costs", {"granularity": "year"}, 400, "UnknownNameError", "Unknown granularity 'year'"),
     ("GET", "/api/costs", {"metric": "EffectiveCost; DELETE FROM costs"}, 400, "UnknownNameError", "Unknown metric"),
     ("GET", "/api/costs", {"from": "yesterday"}, 400, "ConfigError", "from='yesterday' is not a date"),

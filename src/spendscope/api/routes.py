@@ -88,6 +88,9 @@ def costs(
     first, stop = params.date_range(start, end)
     query = CostQuery.parse(by=params.dimensions(by), start=first, end=stop, granularity=granularity, metric=metric, where=where)
     params.check_tag_keys(list(query.by) + [f.column for f in query.where])
+    if query.metric in query.by:
+        raise ConfigError(f"by cannot include the metric {query.metric!r} itself: it is what each row sums.",
+                          hint="Group by other columns, or choose another metric.")
     with reading(settings_of(request)) as ledger:
         table = cost_by(ledger, query)
     return costs_json(table)

@@ -1,0 +1,50 @@
+"""Schema migrations: a ledger made by an older spendscope keeps working after an upgrade."""
+
+from __future__ import annotations
+
+import ibis.expr.datatypes as dt
+import pytest
+
+from spendscope.errors import MigrationError, NotFoundError
+from spendscope.ingest.pipeline import ingest
+from spendscope.store import migrations
+from spendscope.store.ledger import Ledger
+from tests.conftest import SAMPLE_FOCUS
+
+
+def add_budget_column(ledger):
+    ledger.add_column("costs", "x_Budget", dt.string)
+
+
+FUTURE = migrations.MIGRATIONS + (migrations.Migration(2, "add x_Budget", add_budget_column),)
+
+
+def test_new_ledger_is_at_the_latest_version(ledger):
+    assert migrations.schema_version(ledger) == migrations.LATEST_VERSION
+    assert migrations.migrate(ledger) == []  # nothing pending
+
+
+def test_older_ledger_is_upgraded_and_keeps_its_data(settings):
+    with Ledger.open(settings) as old:  # made by "this" spendscope: version 1
+        ingest(old, [str(SAMPLE_FOCUS)])
+        before = old.costs.BilledCost.sum().to_pyarrow().as_py()
+    with Ledger.open(settings) as newer:  # a later spendscope brings migration 2
+        assert migrations.migrate(newer, FUTURE) == [2]
+        assert "x_Budget" in newer.costs.columns
+        assert newer.costs.BilledCost.sum().to_pyarrow().as_py() == before
+        assert newer.costs.count().to_pyarrow().as_py() == 1000
+        assert migrations.schema_version(newer) == 2
+        assert migrations.migrate(newer, FUTURE) == []  # applied once only
+
+
+def test_ledger_newer_than_spendscope_is_refused(settings):
+    with Ledger.open(settings) as ledger:
+        migrations.migrate(ledger, FUTURE)
+    with pytest.raises(MigrationError, match="schema version 2, newer than this spendscope knows \\(1\\)"):
+        Ledger.open(settings)
+
+
+def test_reading_a_missing_ledger_says_what_to_do(settings):
+    with pytest.raises(NotFoundError) as info:
+        Ledger.open(settings, read_only=True)
+    assert "spendscope demo" in info.value.hint and "spendscope ingest" in info.value.hint
