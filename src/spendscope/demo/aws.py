@@ -327,7 +327,7 @@ class Bill:
                 fam.matrix(self.charges, np.array([line]), (moved * MICRO).astype(np.int64),
                            prices.price_at("aws/transfer/inter-region", window.start))
             if name == "nw-web-assets":
-                line = self.simple_line(service="AWS Data Transfer", category="Networking", sub="Content Delivery",
+                line = self.simple_line(service="AWS Data Transfer", category="Networking", sub="Network Connectivity",
                                         meter="DataTransfer-Out-Bytes", unit="GB", account=account, tags=tags, resource=resource,
                                         desc="Data transfer out from US East (N. Virginia) to the internet")
                 out = np.round(900 * fam.cal.growth(window, 1.5)[None, :] * fam.cal.noise(rng, (1, window.days)))

@@ -13,7 +13,7 @@ from spendscope.demo import prices
 from spendscope.demo.context import hex_ids
 from spendscope.demo.money import MICRO
 
-WEB_TYPES = ("m6i.xlarge", "c6i.2xlarge", "r6i.xlarge")
+WEB_TYPES = ("m6i.2xlarge", "c6i.4xlarge", "r6i.2xlarge")
 
 
 def general_estate(bill) -> None:
@@ -27,7 +27,7 @@ def general_estate(bill) -> None:
 def _web_fleet(bill) -> None:
     ctx, window = bill.ctx, bill.ctx.window
     rng = ctx.rng("aws/web-fleet")
-    days, n = window.days, ctx.count(14)
+    days, n = window.days, ctx.count(40)
     types = [WEB_TYPES[int(i)] for i in rng.integers(0, len(WEB_TYPES), n)]
     # most of the fleet runs all year; the rest is added as traffic grows, or replaced
     first = np.where(rng.random(n) < 0.6, 0, rng.integers(0, days, n))
@@ -42,7 +42,7 @@ def _web_fleet(bill) -> None:
         tags = bill.tag("core-infra", project="web-platform", application="northwind-web")
         inst_lines.append(bill.ec2_line(types[i], ids[i], "nw-prod", "us-east-1", tags, f"web-{i + 1:02d}"))
         vol_lines.append(bill.simple_line(
-            service="Amazon Elastic Compute Cloud", category="Storage", sub="Block Storage", meter="EBS:VolumeUsage.gp3",
+            service="Amazon Elastic Block Store", category="Storage", sub="Block Storage", meter="EBS:VolumeUsage.gp3",
             unit="GB-Months", desc="USD 0.08 per GB-month of General Purpose (gp3) provisioned storage",
             account="nw-prod", tags=tags, resource=(bill.arn("ec2", "nw-prod", f"volume/vol-0{vols[i]}"),
                                                     f"web-{i + 1:02d}-root", "Volume")))
@@ -52,18 +52,18 @@ def _web_fleet(bill) -> None:
 
 def _databases(bill) -> None:
     ctx, window = bill.ctx, bill.ctx.window
-    n = ctx.count(3)
+    n = ctx.count(4)
     rds = dict(service="Amazon Relational Database Service", category="Databases", sub="Relational Databases",
                account="nw-prod")
     for i in range(n):
         name = f"northwind-db-{i + 1:02d}"
         tags = bill.tag("core-infra", project="web-platform", application="northwind-web")
         resource = (bill.arn("rds", "nw-prod", f"db:{name}"), name, "DB instance")
-        inst = bill.simple_line(meter="InstanceUsage:db.r6g.xlarge", unit="Hours", tags=tags, resource=resource,
-                                desc="RDS db.r6g.xlarge Single-AZ instance hour running PostgreSQL", **rds)
+        inst = bill.simple_line(meter="InstanceUsage:db.r6g.2xlarge", unit="Hours", tags=tags, resource=resource,
+                                desc="RDS db.r6g.2xlarge Single-AZ instance hour running PostgreSQL", **rds)
         store = bill.simple_line(meter="RDS:GP3-Storage", unit="GB-Months", tags=tags, resource=resource,
                                  desc="USD 0.115 per GB-month of provisioned gp3 storage running PostgreSQL", **rds)
-        bill.charges.add(inst, window.axis, fam.hours(24), prices.price_at("aws/rds/db.r6g.xlarge", window.start))
+        bill.charges.add(inst, window.axis, fam.hours(24), prices.price_at("aws/rds/db.r6g.2xlarge", window.start))
         gb = fam.gb_months(np.full((1, window.days), 500 + 250 * i), window)[0]
         bill.charges.add(store, window.axis, gb, prices.price_at("aws/rds/storage", window.start))
 

@@ -1,4 +1,4 @@
-"""Northwind AI's Google Cloud bill: Gemini on Vertex AI, Vertex AI prediction and training, GPU
+"""Northwind AI's Google Cloud bill: the Gemini API, Vertex AI prediction and training, GPU
 VMs (a3-highgpu-8g on-demand and spot, a2-highgpu-1g boxes), Cloud TPU, Cloud Storage and
 BigQuery, plus the search team's serving fleet. Projects are the sub accounts; labels are tags.
 """
@@ -55,7 +55,7 @@ class Bill:
             PricingUnit=unit, ConsumedUnit=consumed_unit or unit, Tags=tags, **res, **extra)
 
     def gemini(self) -> None:
-        """Gemini calls from three applications, labelled per request."""
+        """Gemini API calls from three applications, labelled per project."""
         ctx = self.ctx
         rng = ctx.rng("gcp/gemini")
         uses = [("search-api", "gemini-2.5-flash", "nw-search-prod", 200e6, 0.0, 0.6),
@@ -67,11 +67,10 @@ class Bill:
                 name, team, proj = application(app, copy)
                 model = GEMINI[key]
                 tags = self.tag(team, project=proj, application=name, model=key)
-                resource = (f"projects/{project}/locations/{REGION[0]}/publishers/google/models/{key}", key, "Model")
                 classes = {cls: self.line(
-                    service="Vertex AI", category="AI and Machine Learning", sub="Generative AI",
+                    service="Gemini API", category="AI and Machine Learning", sub="Generative AI",
                     meter=f"{model.display} {SKU_METERS[cls]}", unit="1000000 Tokens", consumed_unit="Tokens",
-                    project=project, tags=tags, resource=resource, desc=description(model, cls, " on Vertex AI"),
+                    project=project, tags=tags, desc=description(model, cls, " (Gemini API)"),
                     SkuPriceDetails=price_details(model, cls)) for cls, _ in GEMINI_MIX}
                 streams.append(fam.Stream(base, growth=float(rng.uniform(1.8, 3.2)), weekend=weekend,
                                           launch=ctx.frac(launch), mix=GEMINI_MIX))

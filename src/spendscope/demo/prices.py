@@ -33,9 +33,9 @@ PRICES: dict[str, P] = {
     "aws/ec2/p4d.24xlarge": ((None, "32.7726"), ("2025-06-01", "21.957642")),
     "aws/ec2/g5.xlarge": _one("1.006"),
     "aws/ec2/g5.12xlarge": _one("5.672"),
-    "aws/ec2/m6i.xlarge": _one("0.192"),
-    "aws/ec2/c6i.2xlarge": _one("0.34"),
-    "aws/ec2/r6i.xlarge": _one("0.252"),
+    "aws/ec2/m6i.2xlarge": _one("0.384"),
+    "aws/ec2/c6i.4xlarge": _one("0.68"),
+    "aws/ec2/r6i.2xlarge": _one("0.504"),
     "aws/ebs/gp3": _one("0.08"),  # per GB-month
     "aws/eks/cluster": _one("0.10"),
     # Amazon SageMaker, per instance hour
@@ -51,7 +51,7 @@ PRICES: dict[str, P] = {
     "aws/s3/get": _one("0.0004"),
     "aws/transfer/inter-region": _one("0.02"),  # per GB
     "aws/transfer/internet": _one("0.09"),
-    "aws/rds/db.r6g.xlarge": _one("0.519"),
+    "aws/rds/db.r6g.2xlarge": _one("1.038"),
     "aws/rds/storage": _one("0.115"),
     "aws/cloudwatch/metric": _one("0.30"),  # per metric-month
     "aws/cloudwatch/logs": _one("0.50"),  # per GB ingested

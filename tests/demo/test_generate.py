@@ -1,0 +1,158 @@
+"""The demo organisation: deterministic files, honest labels, and a bill that loads and reconciles."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from spendscope.demo import generate
+from spendscope.focus.columns import FOCUS_12_COLUMNS
+from spendscope.ingest.pipeline import ingest
+
+END = dt.date(2026, 1, 1)
+FOCUS_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+MANDATORY = {c.name for c in FOCUS_12_COLUMNS if c.level in ("Mandatory", "Recommended")}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One month of Northwind AI at a fifth of the demo's size."""
+    return generate(tmp_path_factory.mktemp("demo") / "out", seed=7, scale=0.2, months=1, end=END)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def read_rows(path: Path) -> list[dict]:
+    """A demo file's rows as dicts of text (CSV) or Python values (Parquet)."""
+    if path.suffix == ".parquet":
+        return pq.read_table(path).to_pylist()
+    raw = gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path):
+    a = generate(tmp_path / "a", seed=11, scale=0.2, months=2, end=END)
+    b = generate(tmp_path / "b", seed=11, scale=0.2, months=2, end=END)
+    c = generate(tmp_path / "c", seed=12, scale=0.2, months=2, end=END)
+    assert len(a.files) == 10  # 5 providers x 2 months
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    first, other = tree(tmp_path / "a"), tree(tmp_path / "c")
+    assert first.keys() == other.keys()
+    assert [name for name in first if first[name] != other[name]] == sorted(first)
+    assert a.totals == b.totals and a.totals != c.totals
+
+
+def test_each_provider_writes_its_own_format_one_file_per_billing_month(demo):
+    names = sorted(str(p.relative_to(demo.out_dir)) for p in demo.files)
+    assert names == [
+        "anthropic/anthropic-focus-2025-12.csv",
+        "aws/focus-export/data/BILLING_PERIOD=2025-12/focus-export-00001.snappy.parquet",
+        "azure/northwind-focus-cost/20251201-20251231/part_0_0001.csv",
+        "gcp/focus/northwind-focus-2025-12.csv.gz",
+        "openai/openai-focus-2025-12.csv",
+    ]
+    azure = next(p for p in demo.files if "azure" in str(p))
+    assert azure.read_bytes().startswith(b"\xef\xbb\xbf\"BilledCost\"")
+    aws = pq.read_schema(next(p for p in demo.files if p.suffix == ".parquet"))
+    assert str(aws.field("BilledCost").type) == "decimal128(38, 12)"
+    assert str(aws.field("ChargePeriodStart").type) == "timestamp[ms, tz=UTC]"
+
+
+def test_files_hold_focus_columns_exact_decimals_and_real_nulls(demo):
+    for path in demo.files:
+        rows = read_rows(path)
+        assert len(rows) == demo.rows_by_file[path]
+        assert MANDATORY <= set(rows[0]), path
+        if path.suffix == ".parquet":
+            continue
+        for row in rows[:2000]:
+            assert FOCUS_DATETIME.match(row["ChargePeriodStart"]) and FOCUS_DATETIME.match(row["BillingPeriodEnd"])
+            assert "NULL" not in row.values() and row["ChargeClass"] == ""
+            for cost, price in (("ListCost", "ListUnitPrice"), ("ContractedCost", "ContractedUnitPrice")):
+                assert Decimal(row[cost]) == Decimal(row[price]) * Decimal(row["PricingQuantity"]), (path, row)
+            assert "e" not in row["BilledCost"].lower()
+
+
+def test_token_rows_follow_the_focus_ai_billing_draft(demo):
+    rows = read_rows(next(p for p in demo.files if "anthropic" in str(p)))
+    meters = {r["SkuMeter"] for r in rows}
+    assert meters == {"Input Tokens", "Output Tokens", "Cache Read Input Tokens", "Cache Write Input Tokens"}
+    row = next(r for r in rows if r["SkuMeter"] == "Output Tokens")
+    assert (row["ConsumedUnit"], row["PricingUnit"]) == ("Tokens", "1000000 Tokens")
+    assert Decimal(row["PricingQuantity"]) * 1_000_000 == Decimal(row["ConsumedQuantity"])
+    details = json.loads(row["SkuPriceDetails"])
+    assert details["ModelId"].startswith("claude-") and details["TokenType"] == "Output"
+    assert (row["ServiceCategory"], row["ServiceSubcategory"]) == ("AI and Machine Learning", "Generative AI")
+
+
+def test_savings_plan_follows_focus_commitment_semantics(demo):
+    rows = read_rows(next(p for p in demo.files if p.suffix == ".parquet"))
+    sp = [r for r in rows if r["CommitmentDiscountId"]]
+    purchases = [r for r in sp if r["ChargeCategory"] == "Purchase"]
+    assert len(purchases) == 1
+    (fee,) = purchases
+    assert (fee["ChargeFrequency"], fee["PricingCategory"], fee["EffectiveCost"]) == ("Recurring", "Standard", 0)
+    usage = [r for r in sp if r["ChargeCategory"] == "Usage"]
+    assert {r["PricingCategory"] for r in usage} == {"Committed"}
+    assert {r["CommitmentDiscountStatus"] for r in usage} == {"Used", "Unused"}
+    assert all(r["BilledCost"] == 0 for r in usage)
+    # per commitment: amortised usage (used + unused) equals what the purchase billed
+    assert sum(r["EffectiveCost"] for r in usage) == fee["BilledCost"] > 0
+    assert all(r["ConsumedQuantity"] is None for r in usage if r["CommitmentDiscountStatus"] == "Unused")
+
+
+def test_labels_describe_each_injected_anomaly(demo):
+    labels = json.loads(demo.labels.read_text())
+    assert labels == list(demo.anomalies)
+    assert {a["kind"] for a in labels} == {"runaway-training", "token-retry-loop", "forgotten-endpoint",
+                                           "duplicated-dataset", "bigquery-full-scan"}
+    for a in labels:
+        assert set(a) == {"id", "kind", "description", "start", "end", "provider", "service", "dimensions",
+                          "extra_effective_cost"}
+        start, end = dt.date.fromisoformat(a["start"]), dt.date.fromisoformat(a["end"])
+        assert dt.date(2025, 12, 1) <= start <= end < END
+        assert Decimal(a["extra_effective_cost"]) > 0 and a["dimensions"]
+
+
+def test_demo_ingests_and_reconciles_with_the_exact_totals(demo, ledger):
+    # the data files, not the folder: labels.json beside them is not a bill
+    result = ingest(ledger, [str(p) for p in demo.files])
+    assert result.rows == demo.rows
+    c = ledger.costs
+    sums = (c.group_by("ProviderName", "BillingAccountId", "BillingPeriodStart")
+            .aggregate(rows=c.count(), billed=c.BilledCost.sum(), effective=c.EffectiveCost.sum())
+            .to_pyarrow().to_pylist())
+    ledger_totals = {(r["ProviderName"], r["BillingAccountId"], r["BillingPeriodStart"].date()):
+                     (r["rows"], r["billed"], r["effective"]) for r in sums}
+    assert ledger_totals == {k: (v.rows, v.billed_cost, v.effective_cost) for k, v in demo.totals.items()}
+    assert len(ledger_totals) == 5
+
+    workloads = set(c.x_AiWorkload.to_pyarrow().to_pylist())
+    assert workloads == {None, "Training", "Fine-Tuning", "Inference", "Experimentation", "Data", "Platform"}
+    tokens = set(c.filter(c.ProviderName == "OpenAI").x_TokenClass.to_pyarrow().to_pylist())
+    assert tokens == {"Input", "Cached Input", "Output", "Reasoning"}
+
+    # every label locates rows that hold at least the extra cost it claims
+    for a in demo.anomalies:
+        rows = c.filter(c.ProviderName == a["provider"], c.ServiceName == a["service"],
+                        c.ChargePeriodStart.date() >= dt.date.fromisoformat(a["start"]),
+                        c.ChargePeriodStart.date() <= dt.date.fromisoformat(a["end"]),
+                        *[c[col] == value for col, value in a["dimensions"].items()])
+        assert rows.EffectiveCost.sum().to_pyarrow().as_py() >= Decimal(a["extra_effective_cost"]), a["id"]
+
+
+def test_scale_multiplies_the_rows(tmp_path):
+    small = generate(tmp_path / "small", scale=0.5, months=1, end=END)
+    large = generate(tmp_path / "large", scale=2, months=1, end=END)
+    assert 3 * small.rows < large.rows < 5 * small.rows
