@@ -80,3 +80,18 @@ def test_ingest_from_another_process_while_serving(server, sample_settings, tmp_
     overview = httpx.get(server + "/api/overview", timeout=60).json()
     assert overview["total"] == doubled
     assert {s["name"]: s["total"] for s in overview["by_provider"]["series"]}["AWS"] == "26"
+
+
+def test_parallel_requests_each_get_their_own_read_only_ledger(server):
+    """The thread pool answers many requests at once; each opens and closes the ledger itself."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(i: int) -> tuple[int, str]:
+        path, params = [("/api/costs", {"granularity": "none"}), ("/api/overview", {"granularity": "auto"}),
+                        ("/api/costs", {"by": "ServiceName", "granularity": "day"})][i % 3]
+        response = httpx.get(server + path, params=params, timeout=120)
+        return response.status_code, response.json()["total"]
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(ask, range(48)))
+    assert answers == [(200, SAMPLE_EFFECTIVE)] * 48

@@ -105,3 +105,36 @@ def test_dashboard_page_and_vendored_assets_are_served(server):
     assert "MIT License" in get(server, "/static/vendor/chart.js.LICENSE.md").text
     for asset in ("dashboard.js", "dashboard.css", "favicon.svg"):
         assert get(server, f"/static/{asset}").status_code == 200
+
+
+SERVE = "import sys; from spendscope.api import serve; from spendscope.settings import Settings; " \
+        "serve(Settings.load(environ={}, db=sys.argv[1]), port=int(sys.argv[2]))"
+
+
+def test_serve_listens_on_loopback_by_default(sample_settings):
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", SERVE, sample_settings.db, str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/api/costs", params={"granularity": "none"}, timeout=30)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read() if proc.poll() is not None else "timeout"
+                time.sleep(0.1)
+        assert response.json()["total"] == SAMPLE_EFFECTIVE
+        assert "server" not in response.headers  # no server banner
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

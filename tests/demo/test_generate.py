@@ -63,7 +63,7 @@ def test_each_provider_writes_its_own_format_one_file_per_billing_month(demo):
         "openai/openai-focus-2025-12.csv",
     ]
     azure = next(p for p in demo.files if "azure" in str(p))
-    assert azure.read_bytes().startswith(b"\xef\xbb\xbf\"BilledCost\"")
+    assert azure.read_bytes().startswith(b"\xef\xbb\xbf\"AvailabilityZone\",\"BilledCost\"")
     aws = pq.read_schema(next(p for p in demo.files if p.suffix == ".parquet"))
     assert str(aws.field("BilledCost").type) == "decimal128(38, 12)"
     assert str(aws.field("ChargePeriodStart").type) == "timestamp[ms, tz=UTC]"
