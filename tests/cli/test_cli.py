@@ -77,7 +77,7 @@ def test_bad_option_values_are_explained(cli):
     cli("ingest", str(SAMPLE_FOCUS))
     assert cli("costs", "-g", "hourly", expect=2).stderr == (
         "Error: Unknown granularity 'hourly'. Valid granularitys: day, week, month, none\n")
-    assert "Error: --from '2024-13-01' is not a date." in cli("costs", "--from", "2024-13-01", expect=2).stderr
+    assert "Error: The 'from' date '2024-13-01' is not a date." in cli("costs", "--from", "2024-13-01", expect=2).stderr
     assert "Cannot read the filter 'nonsense'" in cli("costs", "--where", "nonsense", expect=2).stderr
     assert "Unknown metric 'Cost'" in cli("costs", "--metric", "Cost", expect=2).stderr
 
@@ -131,3 +131,36 @@ def test_help_lists_the_contract_commands():
 
 def test_repo_paths_exist():
     assert Path(REPO / "Makefile").exists()
+
+
+def test_hostile_or_confused_queries_are_refused_clearly(cli):
+    cli("ingest", str(SAMPLE_FOCUS))
+    cases = {
+        ("--by", "ServiceName,ServiceName"): "The dimension 'ServiceName' is named twice.",
+        ("--by", "EffectiveCost"): "Cannot group by the metric 'EffectiveCost' itself",
+        ("--from", "2024-10-01", "--to", "2024-09-01"): "The range from 2024-10-01 to 2024-09-01 is empty",
+        ("--where", "ServiceName~(?=x)"): "uses look-arounds or back-references",
+        ("--where", "ServiceName~(unclosed"): "Bad regular expression '(unclosed'",
+        ("--by", "tag:*"): "contains '*', which JSON paths read as a wildcard",
+        ("--where", "ServiceName=a\x01b"): "contains a control character",
+        ("--where", "ServiceName='; DROP TABLE costs; --"): None,  # a value, compared as text: no rows, no harm
+    }
+    for args, message in cases.items():
+        if message is None:
+            out = cli("costs", "-g", "none", *args, "--format", "json").stdout
+            assert json.loads(out) == [{"EffectiveCost": "0"}]
+        else:
+            assert message in cli("costs", *args, expect=2).stderr, args
+    assert cli("costs", "-g", "none", "--format", "csv").stdout.splitlines()[1] == "14.97651418586"
+
+
+def test_kubernetes_style_tag_keys(cli, tmp_path):
+    from tests.builders import focus_file
+
+    path = focus_file(tmp_path / "k8s.csv", [{"Tags": {"app.kubernetes.io/name": "trainer", "team": "ml"}},
+                                            {"Tags": {"app.kubernetes.io/name": "web"}, "BilledCost": "5",
+                                             "EffectiveCost": "5", "ListCost": "5", "ContractedCost": "5"}])
+    cli("ingest", str(path))
+    rows = json.loads(cli("costs", "--by", "tag:app.kubernetes.io/name", "-g", "none", "--format", "json").stdout)
+    assert rows == [{"tag:app.kubernetes.io/name": "trainer", "EffectiveCost": "10"},
+                    {"tag:app.kubernetes.io/name": "web", "EffectiveCost": "5"}]

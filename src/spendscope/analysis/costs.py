@@ -28,7 +28,28 @@ _TRUNC = {"day": "D", "week": "W", "month": "M"}
 TAG_PREFIX = "tag:"
 PERIOD = "period"
 
-_FILTER = re.compile(r"^\s*(?P<col>[A-Za-z_][\w:.\-/ ]*?)\s*(?P<op>!=|=|~)\s*(?P<value>.*?)\s*$")
+_FILTER = re.compile(r"^\s*(?P<col>[A-Za-z_][\w:.\-/@+ ]*?)\s*(?P<op>!=|=|~)\s*(?P<value>.*?)\s*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Constructs Python accepts but the engines' RE2 does not: look-arounds and back-references.
+_NOT_RE2 = re.compile(r"\(\?<?[=!]|\\[1-9]")
+
+
+def check_regex(pattern: str) -> str:
+    """A regular expression both Python and the engines (RE2 syntax) understand."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"Bad regular expression {pattern!r}: {exc}") from exc
+    if _NOT_RE2.search(pattern):
+        raise ConfigError(f"The regular expression {pattern!r} uses look-arounds or back-references.",
+                          hint="Filters use RE2 syntax, which has neither; rewrite the pattern without them.")
+    return pattern
+
+
+def _check_text(text: str, what: str) -> str:
+    if _CONTROL.search(text):
+        raise ConfigError(f"The {what} {text[:60]!r} contains a control character.")
+    return text
 
 
 @dataclass(frozen=True)
@@ -46,7 +67,7 @@ class Filter:
         >>> Filter.parse('ServiceCategory="AI and Machine Learning"')
         Filter(column='ServiceCategory', op='=', value='AI and Machine Learning')
         """
-        m = _FILTER.match(text)
+        m = _FILTER.match(_check_text(text, "filter"))
         if not m:
             raise ConfigError(
                 f"Cannot read the filter {text!r}.",
@@ -57,22 +78,21 @@ class Filter:
             value = value[1:-1]
         elif value.lower() == "null":
             value = None
-        col = m.group("col").strip()
-        dimension_name(col)  # validates
+        col = dimension_name(m.group("col").strip())
         if m.group("op") == "~" and value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ConfigError(f"Bad regular expression {value!r} in --where: {exc}") from exc
+            check_regex(value)
         return cls(col, m.group("op"), value)
 
 
 def dimension_name(name: str) -> str:
     """The canonical name of a dimension: a ledger column, or ``tag:KEY``."""
+    _check_text(name, "dimension")
     if name.lower().startswith(TAG_PREFIX):
         key = name[len(TAG_PREFIX):]
         if not key:
             raise ConfigError("A tag dimension needs a key, e.g. tag:team.")
+        if "*" in key:
+            raise ConfigError(f"The tag key {key!r} contains '*', which JSON paths read as a wildcard.")
         return TAG_PREFIX + key
     return column(name).name
 
@@ -126,6 +146,9 @@ class CostQuery:
         for part in [by] if isinstance(by, str) else (by or []):
             names.extend(p.strip() for p in part.split(",") if p.strip())
         dims = tuple(dimension_name(n) for n in names)
+        for d in dims:
+            if dims.count(d) > 1:
+                raise ConfigError(f"The dimension {d!r} is named twice.", hint="Name each dimension once, e.g. ServiceName,tag:team.")
         granularity = (granularity or "month").lower()
         if granularity not in GRANULARITIES:
             raise UnknownNameError("granularity", granularity, GRANULARITIES)
@@ -133,8 +156,15 @@ class CostQuery:
         folded = {m.lower(): m for m in METRICS}
         if metric.lower() not in folded:
             raise UnknownNameError("metric", metric, METRICS, hint="EffectiveCost (amortised) is the default; BilledCost matches the invoice.")
-        return cls(dims, _date(start, "--from"), _date(end, "--to"), granularity, folded[metric.lower()],
-                   tuple(Filter.parse(w) for w in where))
+        metric = folded[metric.lower()]
+        if metric in dims:
+            raise ConfigError(f"Cannot group by the metric {metric!r} itself: it is what each row sums.",
+                              hint="Group by other columns, or choose another metric.")
+        first, stop = _date(start, "from"), _date(end, "to")
+        if first and stop and stop <= first:
+            raise ConfigError(f"The range from {first} to {stop} is empty: 'to' must be after 'from'.",
+                              hint="'to' is the first day excluded; for a single day, set it to the day after 'from'.")
+        return cls(dims, first, stop, granularity, metric, tuple(Filter.parse(w) for w in where))
 
 
 def _date(value, option: str) -> dt.date | None:
@@ -143,7 +173,7 @@ def _date(value, option: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError as exc:
-        raise ConfigError(f"{option} {value!r} is not a date.", hint="Use YYYY-MM-DD, e.g. 2024-09-01.") from exc
+        raise ConfigError(f"The '{option}' date {str(value)[:40]!r} is not a date.", hint="Use YYYY-MM-DD, e.g. 2024-09-01.") from exc
 
 
 def _utc(d: dt.date) -> ibis.Value:
