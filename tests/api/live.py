@@ -19,6 +19,10 @@ from spendscope.settings import Settings
 from spendscope.store.ledger import Ledger
 from tests.conftest import SAMPLE_FOCUS
 
+# The sample's exact totals (tests/ingest reconciles them with the file).
+SAMPLE_EFFECTIVE = "14.97651418586"
+SAMPLE_BILLED = "20.52022672899"
+
 
 @contextlib.contextmanager
 def serving(settings: Settings) -> Iterator[str]:

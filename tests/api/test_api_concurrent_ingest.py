@@ -7,11 +7,12 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import httpx
 
-from tests.api.test_api_costs import SAMPLE_EFFECTIVE
+from tests.api.live import SAMPLE_EFFECTIVE
 from tests.conftest import SAMPLE_FOCUS
 
 PAUSE_S = 0.02  # between requests of the polling loop, like a dashboard refreshing
@@ -84,8 +85,6 @@ def test_ingest_from_another_process_while_serving(server, sample_settings, tmp_
 
 def test_parallel_requests_each_get_their_own_read_only_ledger(server):
     """The thread pool answers many requests at once; each opens and closes the ledger itself."""
-    from concurrent.futures import ThreadPoolExecutor
-
     def ask(i: int) -> tuple[int, str]:
         path, params = [("/api/costs", {"granularity": "none"}), ("/api/overview", {"granularity": "auto"}),
                         ("/api/costs", {"by": "ServiceName", "granularity": "day"})][i % 3]

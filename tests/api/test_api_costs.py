@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import csv
+import socket
+import subprocess
+import sys
+import time
 from collections import defaultdict
 from decimal import Decimal
 
+import httpx
+
 from spendscope import __version__
 from spendscope.store.ledger import Ledger
-from tests.api.live import get
+from tests.api.live import SAMPLE_BILLED, SAMPLE_EFFECTIVE, get
 from tests.conftest import SAMPLE_FOCUS
 
-SAMPLE_EFFECTIVE = "14.97651418586"
-SAMPLE_BILLED = "20.52022672899"
 
 
 def source_sums(column: str, by: str | None = None) -> dict[str | None, Decimal]:
@@ -107,18 +111,11 @@ def test_dashboard_page_and_vendored_assets_are_served(server):
         assert get(server, f"/static/{asset}").status_code == 200
 
 
-SERVE = "import sys; from spendscope.api import serve; from spendscope.settings import Settings; " \
-        "serve(Settings.load(environ={}, db=sys.argv[1]), port=int(sys.argv[2]))"
+SERVE = ("import sys; from spendscope.api import serve; from spendscope.settings import Settings; "
+         "serve(Settings.load(environ={}, db=sys.argv[1]), port=int(sys.argv[2]))")
 
 
 def test_serve_listens_on_loopback_by_default(sample_settings):
-    import socket
-    import subprocess
-    import sys
-    import time
-
-    import httpx
-
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

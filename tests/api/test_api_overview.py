@@ -6,8 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.api.live import get
-from tests.api.test_api_costs import SAMPLE_BILLED, SAMPLE_EFFECTIVE
+from tests.api.live import SAMPLE_BILLED, SAMPLE_EFFECTIVE, get
 
 
 def test_overview_figures(server):

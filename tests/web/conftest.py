@@ -2,18 +2,10 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from tests.api.conftest import sample_ledger_file, sample_settings, server  # noqa: F401  (shared fixtures)
-
-CHROMIUM = Path(os.environ.get("SPENDSCOPE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync",
-]
+from tests.web.browser import CHROMIUM, CHROMIUM_ARGS, Visit
 
 
 @pytest.fixture(scope="session")
@@ -31,34 +23,6 @@ def browser():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-class Visit:
-    """One browser tab on the dashboard that records every request and every console error."""
-
-    def __init__(self, browser, base: str):
-        self.base = base
-        self.context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="en-US", timezone_id="UTC")
-        self.page = self.context.new_page()
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        # Anything not for the test server is refused (and was recorded above, so the test sees it).
-        self.context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(base + "/")
-                           else route.abort())
-
-    def open(self, path: str = "/") -> None:
-        self.page.goto(self.base + path)
-        self.wait_ready()
-
-    def wait_ready(self, metric: str | None = None) -> None:
-        selector = "body[data-state=ready]" + (f"[data-metric={metric}]" if metric else "")
-        self.page.wait_for_selector(selector, timeout=20_000)
-
-    def close(self) -> None:
-        self.context.close()
 
 
 @pytest.fixture

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 import pytest
 
-from tests.api.test_api_costs import SAMPLE_BILLED, SAMPLE_EFFECTIVE
-from tests.web.conftest import Visit
+from spendscope.settings import Settings
+from tests.api.live import SAMPLE_BILLED, SAMPLE_EFFECTIVE, serving
+from tests.web.browser import Visit
 
 pytestmark = pytest.mark.browser
 
@@ -64,30 +65,41 @@ def test_both_charts_render_the_api_series(visit):
     assert round(sum(d["sum"] for d in provider["datasets"]), 6) == round(float(SAMPLE_EFFECTIVE), 6)
 
 
-def test_legend_toggles_a_series_and_bars_have_tooltips(visit):
+def chart_js(canvas_id: str, body: str) -> str:
+    """A function for page.evaluate with ``c`` bound to the Chart.js instance on ``canvas_id``."""
+    return f"() => {{ const c = Chart.getChart(document.getElementById('{canvas_id}')); {body} }}"
+
+
+def settle(page, canvas_id: str) -> None:
+    """Wait until the chart has finished animating, so its bars are where they will stay."""
+    page.wait_for_function(chart_js(canvas_id, "return !Chart.animator.running(c);"), timeout=10_000)
+
+
+def test_bars_have_tooltips_and_the_legend_toggles_a_series(visit):
     visit.open()
     page = visit.page
     box = page.locator("#chart-provider").bounding_box()
-    # click the first legend entry (AWS), where Chart.js drew it on the canvas
-    hit = page.evaluate("""() => { const c = Chart.getChart(document.getElementById('chart-provider'));
-        const h = c.legend.legendHitBoxes[0]; return {x: h.left + h.width / 2, y: h.top + h.height / 2}; }""")
-    visible = "() => Chart.getChart(document.getElementById('chart-provider')).isDatasetVisible(0)"
-    page.mouse.click(box["x"] + hit["x"], box["y"] + hit["y"])
-    page.wait_for_function(f"() => !({visible})()", timeout=5_000)  # Chart.js handles events on the next frame
-    page.mouse.click(box["x"] + hit["x"], box["y"] + hit["y"])
-    page.wait_for_function(visible, timeout=5_000)
+    settle(page, "chart-provider")
 
     # hover the AWS bar of 12 September (2 dollars of EC2)
-    bar = page.evaluate("""() => { const c = Chart.getChart(document.getElementById('chart-provider'));
-        const i = c.data.labels.indexOf('Sep 12'); const el = c.getDatasetMeta(0).data[i];
-        return {x: el.x, y: (el.y + el.base) / 2}; }""")
+    bar = page.evaluate(chart_js("chart-provider", """const i = c.data.labels.indexOf('Sep 12');
+        const el = c.getDatasetMeta(0).data[i]; return {x: el.x, y: (el.y + el.base) / 2};"""))
     page.mouse.move(box["x"] + bar["x"], box["y"] + bar["y"])
-    page.wait_for_function("() => Chart.getChart(document.getElementById('chart-provider')).tooltip.opacity > 0")
-    tooltip = page.evaluate("""() => { const t = Chart.getChart(document.getElementById('chart-provider')).tooltip;
-        return {title: t.title, body: t.body.map((b) => b.lines.join(' ')), footer: t.footer}; }""")
+    page.wait_for_function(chart_js("chart-provider", "return c.tooltip.opacity > 0;"), timeout=10_000)
+    tooltip = page.evaluate(chart_js("chart-provider", """const t = c.tooltip;
+        return {title: t.title, body: t.body.map((b) => b.lines.join(' ')), footer: t.footer};"""))
     assert tooltip["title"] == ["Sep 12"]
     assert " AWS: $2.00" in tooltip["body"]
     assert tooltip["footer"] == ["Total: $2.00"]
+
+    # click the first legend entry (AWS) where Chart.js drew it on the canvas: it hides, then shows again
+    hit = page.evaluate(chart_js("chart-provider", """const h = c.legend.legendHitBoxes[0];
+        return {x: h.left + h.width / 2, y: h.top + h.height / 2};"""))
+    visible = chart_js("chart-provider", "return c.isDatasetVisible(0);")
+    page.mouse.click(box["x"] + hit["x"], box["y"] + hit["y"])
+    page.wait_for_function(f"() => !({visible})()", timeout=10_000)  # Chart.js handles events on the next frame
+    page.mouse.click(box["x"] + hit["x"], box["y"] + hit["y"])
+    page.wait_for_function(visible, timeout=10_000)
     assert visit.errors == []
 
 
@@ -137,9 +149,6 @@ def test_page_makes_no_request_outside_the_server(visit):
 
 
 def test_missing_ledger_shows_what_to_do(browser, tmp_path):
-    from spendscope.settings import Settings
-    from tests.api.live import serving
-
     settings = Settings.load(environ={}, db=str(tmp_path / "none.duckdb"))
     with serving(settings) as base:
         visit = Visit(browser, base)

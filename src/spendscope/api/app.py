@@ -2,7 +2,7 @@
 
 >>> from spendscope.settings import Settings
 >>> app = create_app(Settings.load(environ={}, db="spendscope.duckdb"))
->>> sorted(r.path for r in app.routes if r.path.startswith("/api/"))
+>>> sorted(app.openapi()["paths"])
 ['/api/costs', '/api/health', '/api/overview']
 """
 

@@ -7,20 +7,18 @@ characters. A typo such as ``?metirc=BilledCost`` is an error, not a silently ig
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter
 
 from fastapi import Depends, Request
 
-from spendscope.analysis.costs import TAG_PREFIX, dimension_name
+from spendscope.analysis.costs import CostQuery
 from spendscope.errors import ConfigError
 
 MAX_VALUE_LENGTH = 1000
 MAX_REPEATS = 20
 MAX_DIMENSIONS = 8
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_TAG_KEY = re.compile(r"[\w\-:/@+= ]+")
 
 
 def _shown(text: str, limit: int = 60) -> str:
@@ -56,45 +54,10 @@ def allowed(*names: str, repeatable: tuple[str, ...] = ()):
     return Depends(check)
 
 
-def date_param(value: str | None, name: str) -> dt.date | None:
-    """An ISO date from a query parameter; ``name`` is the parameter the user wrote."""
-    if value is None or value == "":
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ConfigError(f"Query parameter {name}={_shown(value)} is not a date.", hint="Use YYYY-MM-DD, e.g. 2024-09-01.") from exc
-
-
-def date_range(start: str | None, end: str | None) -> tuple[dt.date | None, dt.date | None]:
-    """``from`` (included) and ``to`` (excluded), checked to make a non-empty range."""
-    first, stop = date_param(start, "from"), date_param(end, "to")
-    if first and stop and stop <= first:
-        raise ConfigError(
-            f"The range from={first} to={stop} is empty: 'to' must be after 'from'.",
-            hint="'to' is the first day excluded; for a single day, set it to the day after 'from'.",
-        )
-    return first, stop
-
-
-def check_tag_keys(names) -> None:
-    """Turn away tag keys that the engine would read as JSON-path syntax rather than as a key."""
-    for name in names:
-        if name.startswith(TAG_PREFIX) and not _TAG_KEY.fullmatch(name[len(TAG_PREFIX):]):
-            raise ConfigError(
-                f"Tag key {_shown(name[len(TAG_PREFIX):])} cannot be queried: tag keys here may hold letters, digits, "
-                "spaces and _ - : / @ + =.",
-                hint="Tags are looked up by JSON path, where '.', '*', '[', '$' and quotes have a meaning of their own.",
-            )
-
-
-def dimensions(by: str | None) -> list[str]:
-    """The ``by`` list, with duplicates and overlong lists turned away."""
+def cost_query(by: str | None, start: str | None, end: str | None, granularity: str, metric: str, where: list[str]) -> CostQuery:
+    """The ``/api/costs`` parameters as a validated query (the library checks their meaning)."""
     names = [part.strip() for part in (by or "").split(",") if part.strip()]
     if len(names) > MAX_DIMENSIONS:
         raise ConfigError(f"by names {len(names)} dimensions; at most {MAX_DIMENSIONS} are allowed.")
-    canonical = [dimension_name(n) for n in names]
-    for name in canonical:
-        if canonical.count(name) > 1:
-            raise ConfigError(f"by names {name!r} twice.", hint="Name each dimension once, e.g. by=ServiceName,tag:team.")
-    return canonical
+    return CostQuery.parse(by=names, start=start or None, end=end or None, granularity=granularity, metric=metric,
+                           where=where)

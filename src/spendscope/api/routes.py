@@ -15,10 +15,10 @@ from fastapi import APIRouter, Query, Request
 from ibis.common.exceptions import IbisInputError
 
 from spendscope import __version__
-from spendscope.analysis.costs import GRANULARITIES, CostQuery, cost_by
+from spendscope.analysis.costs import GRANULARITIES, cost_by
 from spendscope.api import params
-from spendscope.api.overview import GRANULARITIES as OVERVIEW_GRANULARITIES
-from spendscope.api.overview import MAX_TOP, options, overview
+from spendscope.analysis.overview import GRANULARITIES as OVERVIEW_GRANULARITIES
+from spendscope.analysis.overview import MAX_TOP, overview, parse_options
 from spendscope.api.schemas import CostsOut, ErrorOut, HealthOut, OverviewOut, costs_json, overview_json
 from spendscope.errors import ConfigError
 from spendscope.focus.columns import DEFAULT_METRIC, METRICS
@@ -85,12 +85,7 @@ def costs(
     where: list[str] = Query([], description='Filter COLUMN=VALUE, COLUMN!=VALUE or COLUMN~REGEX (RE2); repeat to combine. VALUE may be null.'),
 ) -> dict:
     """The JSON twin of `spendscope costs`: the metric summed by period and dimensions."""
-    first, stop = params.date_range(start, end)
-    query = CostQuery.parse(by=params.dimensions(by), start=first, end=stop, granularity=granularity, metric=metric, where=where)
-    params.check_tag_keys(list(query.by) + [f.column for f in query.where])
-    if query.metric in query.by:
-        raise ConfigError(f"by cannot include the metric {query.metric!r} itself: it is what each row sums.",
-                          hint="Group by other columns, or choose another metric.")
+    query = params.cost_query(by, start, end, granularity, metric, where)
     with reading(settings_of(request)) as ledger:
         table = cost_by(ledger, query)
     return costs_json(table)
@@ -112,8 +107,7 @@ def overview_page(
     top: int = Query(10, ge=1, le=MAX_TOP, description="Rows in the top services and top models tables."),
 ) -> dict:
     """Total, AI spend and share, spend over time by provider and by AI workload, top services and models."""
-    first, stop = params.date_range(start, end)
-    options(first, stop, metric, granularity, top)
+    base, _ = parse_options(start or None, end or None, metric, granularity, top)
     with reading(settings_of(request)) as ledger:
-        result = overview(ledger, first, stop, metric, granularity=granularity, top=top)
+        result = overview(ledger, base.start, base.end, base.metric, granularity=granularity, top=top)
     return overview_json(result)

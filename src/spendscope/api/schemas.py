@@ -12,8 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from spendscope.analysis.costs import CostTable
-from spendscope.api.overview import Overview, Ranked, TimeSeries
-from spendscope.cli.output import exact, plain
+from spendscope.analysis.overview import Overview, Ranked, TimeSeries
+from spendscope.formatting import exact, plain
 
 Money = str
 Share = str | None

@@ -3,49 +3,19 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import json
 import os
 import sys
-from decimal import Decimal
 from typing import Iterable, Sequence
 
 from rich.console import Console
 from rich.table import Table
 
+from spendscope.formatting import exact, money, plain
+
 FORMATS = ("table", "csv", "json")
-
-
-def money(value: Decimal | None, places: int = 2) -> str:
-    """Money for people: thousands separators, fixed places."""
-    if value is None:
-        return ""
-    return f"{value:,.{places}f}"
-
-
-def exact(value: Decimal) -> str:
-    """Money for machines: the exact decimal, without exponent or trailing zeros.
-
-    >>> exact(Decimal("20.520226728990000000"))
-    '20.52022672899'
-    >>> exact(Decimal("0E-18"))
-    '0'
-    """
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
-
-
-def plain(value) -> object:
-    if isinstance(value, Decimal):
-        return exact(value)
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ") if value.tzinfo else value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+__all__ = ["FORMATS", "console", "exact", "money", "plain", "render"]
 
 
 def console(stderr: bool = False) -> Console:

@@ -17,41 +17,41 @@ from spendscope.ingest.pipeline import ingest as run_ingest
 
 
 def _pct(value) -> str:
-    return "" if value is None else f"{value * 100:+.1f}%" if value else "0.0%"
+    return "" if value is None else f"{value * 100:+.1f}%"
 
 
-def _share_table(title: str, shares, total_label: str = "share") -> Table:
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     table = Table(title=title, show_edge=False, header_style="bold", title_justify="left")
-    table.add_column("name")
-    table.add_column("cost", justify="right")
-    table.add_column(total_label, justify="right")
-    for s in shares:
-        table.add_row(s.name, money(s.cost), f"{s.share * 100:.1f}%")
+    for i, c in enumerate(columns):
+        table.add_column(c, justify="left" if i == 0 else "right")
+    for r in rows:
+        table.add_row(*r)
     return table
+
+
+def _share_rows(items) -> list[list[str]]:
+    return [[name, money(cost), "" if share is None else f"{share * 100:.1f}%"] for name, cost, share in items]
 
 
 def render_summary(summary: Summary) -> None:
     out = console()
-    if summary.first_month is None:
-        out.print("The ledger is empty.")
+    ov = summary.overview
+    if ov.first_day is None:
+        out.print("The ledger is empty: load data with `spendscope ingest` or `spendscope demo`.")
         return
+    share = "" if ov.ai_share is None else f" ({ov.ai_share * 100:.1f}%)"
     out.print(
-        f"\n[bold]{summary.metric}[/bold] {summary.first_month:%b %Y} - {summary.last_month:%b %Y}: "
-        f"[bold]{money(summary.total)}[/bold] in all, AI [bold]{money(summary.ai_total)}[/bold] "
-        f"({summary.ai_share * 100:.1f}%)\n"
+        f"\n[bold]{ov.metric}[/bold] {ov.first_day:%d %b %Y} - {ov.last_day:%d %b %Y}: "
+        f"[bold]{money(ov.total)}[/bold] {' '.join(ov.currencies)} in all, AI [bold]{money(ov.ai_total)}[/bold]{share}\n"
     )
-    out.print(_share_table("By provider", summary.by_provider))
-    out.print(_share_table("By AI workload", summary.by_workload))
-    out.print(_share_table("Top services", summary.top_services))
-    if summary.top_models:
-        out.print(_share_table("Top models", summary.top_models))
-    months = Table(title="Month over month", show_edge=False, header_style="bold", title_justify="left")
-    months.add_column("month")
-    months.add_column("cost", justify="right")
-    months.add_column("change", justify="right")
-    for m in summary.months:
-        months.add_row(f"{m.month:%Y-%m}", money(m.cost), _pct(m.change))
-    out.print(months)
+    out.print(_table("By provider", ["provider", "cost", "share"], _share_rows(summary.shares(ov.by_provider.series))))
+    out.print(_table("By AI workload", ["workload", "cost", "share"], _share_rows(summary.shares(ov.by_workload.series))))
+    out.print(_table("Top services", ["service", "cost", "share"],
+                     _share_rows((r.name, r.cost, r.share) for r in ov.top_services)))
+    if ov.top_models:
+        out.print(_table("Top models", ["model", "cost", "share"], _share_rows((r.name, r.cost, r.share) for r in ov.top_models)))
+    out.print(_table("Month over month", ["month", "cost", "change"],
+                     [[f"{m.month:%Y-%m}", money(m.cost), _pct(m.change)] for m in summary.months]))
 
 
 def demo(

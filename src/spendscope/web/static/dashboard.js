@@ -12,11 +12,11 @@
   const PROVIDER_COLORS = {
     AWS: "#f59e0b", "Amazon Web Services": "#f59e0b", Microsoft: "#0078d4", Azure: "#0078d4",
     "Google Cloud": "#34a853", Google: "#34a853", GCP: "#34a853", Oracle: "#c74634",
-    OpenAI: "#10a37f", Anthropic: "#d97757",
+    OpenAI: "#334155", Anthropic: "#d97757",
   };
   const WORKLOAD_COLORS = {
-    Training: "#4338ca", "Fine-Tuning": "#7c3aed", Inference: "#0891b2", Experimentation: "#db2777",
-    Data: "#059669", Platform: "#d97706", "Non-AI": "#cbd5e1",
+    Training: "#4338ca", "Fine-Tuning": "#a855f7", Inference: "#0891b2", Experimentation: "#db2777",
+    Data: "#16a34a", Platform: "#d97706", "Non-AI": "#cbd5e1",
   };
   const PALETTE = ["#6366f1", "#14b8a6", "#f97316", "#ec4899", "#84cc16", "#0ea5e9", "#a855f7", "#ef4444", "#64748b", "#eab308"];
 
@@ -317,7 +317,9 @@
         name.appendChild(cat);
       }
       const provider = document.createElement("td");
+      provider.className = "provider";
       provider.textContent = row.provider || "–";
+      provider.title = row.provider || "";
       const cost = document.createElement("td");
       cost.className = "num";
       cost.textContent = money(row.cost);

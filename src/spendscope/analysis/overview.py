@@ -1,8 +1,7 @@
 """The spend overview behind the dashboard's first page and ``GET /api/overview``.
 
 Built only from ``cost_by`` aggregates, so it runs on every engine the ledger supports and no row-level
-data reaches Python. It belongs with the other analyses (``spendscope.analysis.overview``); it lives
-here until that move.
+data reaches Python. ``spendscope summary`` (and ``demo``) print the same figures.
 
 >>> # ov = overview(ledger, start="2024-09-01", end="2024-10-01", metric="EffectiveCost")
 >>> # ov.total, ov.ai_share, [s.name for s in ov.by_provider.series]
@@ -86,7 +85,7 @@ def overview(
 
     ``granularity="auto"`` picks day, week or month from the span of data in the range.
     """
-    base, granularity = options(start, end, metric, granularity, top)
+    base, granularity = parse_options(start, end, metric, granularity, top)
     first_day, last_day = ledger_days(ledger)
     window = _window(base, first_day, last_day)
     if granularity == "auto":
@@ -123,16 +122,11 @@ def overview(
     )
 
 
-def options(
+def parse_options(
     start: str | dt.date | None, end: str | dt.date | None, metric: str | None, granularity: str, top: int
 ) -> tuple[CostQuery, str]:
     """Validate an overview's options, before any ledger is opened: the base query and the granularity."""
     base = CostQuery.parse(start=start, end=end, metric=metric, granularity="none")
-    if base.start and base.end and base.end <= base.start:
-        raise ConfigError(
-            f"The range from {base.start} to {base.end} is empty: 'to' must be after 'from'.",
-            hint="'to' is the first day excluded; for one day, set it to the day after 'from'.",
-        )
     granularity = (granularity or "month").lower()
     if granularity not in GRANULARITIES:
         raise UnknownNameError("granularity", granularity, GRANULARITIES)
