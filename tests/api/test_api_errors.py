@@ -150,3 +150,13 @@ def test_tag_keys_with_path_syntax_are_plain_keys(server):
         body = response.json()
         assert body["total"] == "14.97651418586"
         assert [r[by] for r in body["rows"]] == [None]
+
+
+def test_requests_for_other_host_names_are_refused(server):
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 must not read the ledger."""
+    import httpx
+
+    refused = httpx.get(f"{server}/api/costs", headers={"Host": "evil.example:8000"})
+    body = assert_error_shape(refused)
+    assert refused.status_code == 400 and "answers requests for 127.0.0.1 only" in body["error"]
+    assert httpx.get(f"{server}/api/health", headers={"Host": "localhost:8000"}).status_code == 200

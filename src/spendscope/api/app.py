@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from spendscope import __version__
 from spendscope.api import errors, routes
+from spendscope.errors import ConfigError
 from spendscope.settings import Settings
 from spendscope.web import CONTENT_SECURITY_POLICY, STATIC_DIR, dashboard_html
 
@@ -23,8 +24,22 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The FastAPI application serving the ledger named by ``settings``."""
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _host_name(header: str) -> str:
+    """The host of a Host header, without the port ("[::1]:8000" -> "::1")."""
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def create_app(settings: Settings, host: str | None = None) -> FastAPI:
+    """The FastAPI application serving the ledger named by ``settings``.
+
+    Bound to a loopback address, it answers only requests addressed to loopback names, so a web
+    page elsewhere cannot reach it through DNS rebinding.
+    """
     # No /docs or /redoc: FastAPI's pages load their scripts from a CDN, and the server works offline.
     app = FastAPI(title="spendscope", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None)
     app.state.settings = settings
@@ -36,8 +51,17 @@ def create_app(settings: Settings) -> FastAPI:
     def dashboard() -> HTMLResponse:
         return HTMLResponse(dashboard_html(), headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY})
 
+    bound = host or settings.host
+    loopback_only = bound in LOOPBACK
+
     @app.middleware("http")
     async def security_headers(request, call_next):
+        if loopback_only and _host_name(request.headers.get("host", "")) not in LOOPBACK:
+            error = ConfigError(
+                f"This server answers requests for {bound} only, not {request.headers.get('host', '')!r}.",
+                hint="Open the dashboard at http://127.0.0.1, or serve with --host 0.0.0.0 to accept other names.",
+            )
+            return JSONResponse(error.to_dict(), status_code=error.http_status)
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
@@ -50,4 +74,4 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> None
     """Run the API and dashboard with uvicorn until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", server_header=False)
+    uvicorn.run(create_app(settings, host=host), host=host, port=port, log_level="info", server_header=False)
