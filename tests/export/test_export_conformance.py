@@ -23,7 +23,8 @@ SCRIPT = Path(__file__).with_name("validate_focus.py")
 # Quirk: the validator reads ProviderName "AWS" != InvoiceIssuerName "Amazon Web Services, Inc." as a
 # third-party (marketplace) charge whose BilledCost must be 0. C-000-M is its composite parent.
 PROVIDER_NAME_QUIRK = {"BilledCost-C-005-C", "BilledCost-C-000-M"}
-# Quirk: with InvoiceId present, one branch of the OR rule InvoiceId-C-003-C always "fails".
+# Quirk: with InvoiceId present, one branch of the OR rule InvoiceId-C-003-C always "fails":
+# C-005-C ("MUST NOT be null") where invoice ids are null, C-004-C ("MUST be null") where they are set.
 INVOICE_ID_QUIRK = {"InvoiceId-C-005-C"}
 # Fact of the sample: AWS lists "Amazon Elastic Compute Cloud" under Compute and under Storage.
 EC2_TWO_CATEGORIES = {"ServiceName-C-005-C", "ServiceName-C-004-C", "ServiceName-C-008-C", "ServiceName-C-007-C",

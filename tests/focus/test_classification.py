@@ -19,6 +19,10 @@ ROWS = {
               "PricingUnit": "1000000 Tokens", "SkuPriceDetails": {"ModelId": "anthropic.claude-3-5-sonnet"}},
     "service": {"ServiceCategory": "AI and Machine Learning", "ServiceSubcategory": "Machine Learning",
                 "ServiceName": "Amazon SageMaker", "SkuMeter": "ml.g5.xlarge hosting", "ChargeDescription": "Endpoint hours"},
+    "vertex_training": {"ServiceCategory": "AI and Machine Learning", "ServiceSubcategory": "AI Platforms",
+                        "ServiceName": "Vertex AI", "SkuMeter": "Custom Training: Nvidia H100 GPU running in us-central1"},
+    "azure_ml_endpoint": {"ServiceCategory": "AI and Machine Learning", "ServiceSubcategory": "Machine Learning",
+                          "ServiceName": "Azure Machine Learning", "ChargeDescription": "Managed online endpoint NC A100 v4"},
     "gpu_instance": {"ChargeDescription": "$98.32 per On Demand Linux p5.48xlarge Instance Hour"},
     "gpu_gcp": {"ServiceName": "Compute Engine", "ChargeDescription": "A3 instance a3-highgpu-8g running in us-central1"},
     "gpu_azure": {"ServiceName": "Virtual Machines", "ChargeDescription": "Standard_ND96isr_H100_v5"},
@@ -45,7 +49,9 @@ def test_each_rule_kind(settings, tmp_path):
     assert got["tag"][:2] == ("Fine-Tuning", "tag-ai-workload")  # the tag wins over the GPU instance
     assert got["tag"][4] == "research"
     assert got["token"] == ("Inference", "token-billed", "Cached Input", "anthropic.claude-3-5-sonnet", None)
-    assert got["service"][:2] == ("Inference", "sagemaker-endpoint")
+    assert got["service"][:2] == ("Inference", "ml-platform-endpoint")
+    assert got["vertex_training"][:2] == ("Training", "ml-platform-training")
+    assert got["azure_ml_endpoint"][:2] == ("Inference", "ml-platform-endpoint")
     assert got["gpu_instance"][:2] == ("Training", "gpu-instance")
     assert got["gpu_gcp"][:2] == ("Training", "gpu-instance")
     assert got["gpu_azure"][:2] == ("Training", "gpu-instance")

@@ -128,3 +128,34 @@ def test_13_file_without_provider_name_derives_it(ledger, tmp_path):
     c = ledger.costs
     assert set(c.ProviderName.to_pyarrow().to_pylist()) == {"AWS"}
     assert set(c.PublisherName.to_pyarrow().to_pylist()) == {"AWS"}
+
+
+def test_folder_of_part_files_with_relative_paths_and_side_files(ledger, tmp_path):
+    """An export split into parts (same header) loads as one group; each part is its own load, every
+    row carries its part's load id, and a JSON side file beside them is skipped and reported."""
+    header, rows = sample_rows()
+    export = tmp_path / "export" / "2024-09"
+    export.mkdir(parents=True)
+    write(export / "part-0.csv", header, rows[:300])
+    write(export / "part-1.csv", header, rows[300:])
+    (tmp_path / "export" / "manifest.json").write_text('{"files": 2}')
+    result = ingest(ledger, ["export"])  # relative to the working folder (tmp_path)
+    assert result.skipped == ["export/manifest.json"]
+    assert [(r.file, r.rows) for r in result.files] == [("export/2024-09/part-0.csv", 300),
+                                                       ("export/2024-09/part-1.csv", 700)]
+    c = ledger.costs
+    assert c.x_LoadId.isnull().sum().to_pyarrow().as_py() == 0
+    per_load = c.group_by("x_LoadId").aggregate(n=c.count()).to_pyarrow().to_pylist()
+    assert {r["x_LoadId"]: r["n"] for r in per_load} == {1: 300, 2: 700}
+    assert total(ledger) == Decimal("20.52022672899")
+
+
+def test_a_named_file_no_source_reads_is_an_error(ledger, tmp_path):
+    import pytest
+
+    from spendscope.errors import UnknownFormatError
+
+    side = tmp_path / "labels.json"
+    side.write_text("[]")
+    with pytest.raises(UnknownFormatError, match="labels.json: no source recognises this file"):
+        ingest(ledger, [str(side)])

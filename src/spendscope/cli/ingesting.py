@@ -87,7 +87,7 @@ def ingest(
                         "source_effective", "ledger_effective"], "table",
                title="Reconciliation: source totals = ledger totals",
                money_columns=["source_billed", "ledger_billed", "source_effective", "ledger_effective"])
-        replaced = sorted({row["replaced_load"] for row in loaded if row["replaced_load"]})
+        replaced = sorted({row.get("replaced_load") for row in loaded if row.get("replaced_load")})
         if replaced:
             out.print(f"Replaced partitions of earlier load{'s' if len(replaced) > 1 else ''} {', '.join(map(str, replaced))}.")
 

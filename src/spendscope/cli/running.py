@@ -87,7 +87,7 @@ def run_demo(ctx, *, seed, scale, months, out, serve, host, port) -> None:
     today = dt.date.today()
     result = generate(out, seed=seed, scale=scale, months=months, end=today.replace(day=1))
     out_console.print(f"Generated {result.rows:,} rows of billing data in {len(result.files)} files under {out}/ "
-                      f"(anomalies injected: {result.labels_path}).")
+                      f"(anomalies injected: {result.labels}).")
     bar, update = _progress_bar()
     with st.ledger() as ledger:
         if bar:

@@ -23,15 +23,6 @@ class Mappings:
     subcategories: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
-@dataclass
-class Totals:
-    """The source's own totals per partition, from the raw rows (for reconciliation)."""
-
-    rows: int
-    billed: object  # Decimal
-    effective: object
-
-
 class Plan(Protocol):
     """How one file maps to FOCUS columns."""
 
@@ -44,6 +35,12 @@ class Plan(Protocol):
 
     def profile_keys(self, raw: ir.Table) -> Mapping[str, ir.Value]:
         """Raw-level expressions to group the profiling pass by (partition key, enum and unit columns)."""
+
+    def profile_flags(self, raw: ir.Table) -> Mapping[str, ir.BooleanValue]:
+        """Row conditions to count in the profiling pass, for notes."""
+
+    def describe_flag(self, flag: str, count: int) -> str:
+        """The note for a profile flag that ``count`` rows raised."""
 
     def source_amounts(self, raw: ir.Table) -> Mapping[str, ir.Value]:
         """The source's own billed and effective amounts per row, computed from raw values."""

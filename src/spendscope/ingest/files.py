@@ -13,6 +13,7 @@ import glob
 import gzip
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,11 @@ class FileInfo:
     def name(self) -> str:
         return str(self.path)
 
+    @property
+    def key(self) -> str:
+        """The absolute path, as the engine names the file in each row it reads."""
+        return os.path.abspath(self.path)
+
 
 def _suffix(path: Path) -> str:
     name = path.name.lower()
@@ -52,30 +58,35 @@ def _suffix(path: Path) -> str:
 
 def expand(paths: list[str]) -> list[Path]:
     """Files named directly, inside folders (recursively) or matched by globs, in a stable order."""
-    found: list[Path] = []
+    return [path for path, _ in expand_named(paths)]
+
+
+def expand_named(paths: list[str]) -> list[tuple[Path, bool]]:
+    """Like ``expand``, telling for each file whether the user named it (True) or a folder or glob found it."""
+    found: list[tuple[Path, bool]] = []
     for raw in paths:
         p = Path(raw)
         if any(ch in raw for ch in "*?["):
             matches = sorted(Path(m) for m in glob.glob(raw, recursive=True))
             if not matches:
                 raise IngestError(f"No files match {raw!r}.")
-            found.extend(m for m in matches if m.is_file())
+            found.extend((m, False) for m in matches if m.is_file())
         elif p.is_dir():
             inner = sorted(f for f in p.rglob("*") if f.is_file() and _suffix(f) in SUPPORTED)
             if not inner:
                 raise IngestError(f"The folder {raw!r} holds no files spendscope reads ({', '.join(SUPPORTED)}).")
-            found.extend(inner)
+            found.extend((f, False) for f in inner)
         elif p.is_file():
-            found.append(p)
+            found.append((p, True))
         else:
             raise IngestError(f"No such file or folder: {raw!r}")
     seen: set[Path] = set()
     unique = []
-    for f in found:
+    for f, named in found:
         key = f.resolve()
         if key not in seen:
             seen.add(key)
-            unique.append(f)
+            unique.append((f, named))
     return unique
 
 

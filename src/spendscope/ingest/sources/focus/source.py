@@ -48,7 +48,7 @@ class FocusPlan:
         col = self.resolved.get(name)
         return raw[col] if col is not None else None
 
-    def _typed(self, raw: ir.Table, name: str, mappings: Mappings, strict: bool = True) -> ir.Value:
+    def typed(self, raw: ir.Table, name: str, mappings: Mappings, strict: bool = True) -> ir.Value:
         spec = COLUMNS[name]
         value = self.raw(raw, name)
         target_null = {
@@ -66,18 +66,18 @@ class FocusPlan:
         return out
 
     def column(self, raw: ir.Table, name: str, mappings: Mappings, strict: bool = True) -> ir.Value:
-        value = self._typed(raw, name, mappings, strict)
+        value = self.typed(raw, name, mappings, strict)
         # follow the derivation chain (PublisherName <- ProviderName <- ServiceProviderName)
         seen = {name}
         source = m.DERIVED.get(name)
         while source is not None and source not in seen:
             seen.add(source)
             if source in self.resolved:
-                value = ibis.coalesce(value, self._typed(raw, source, mappings, strict))
+                value = ibis.coalesce(value, self.typed(raw, source, mappings, strict))
             source = m.DERIVED.get(source)
         if name == "ServiceSubcategory" and mappings.subcategories:
-            service = self._typed(raw, "ServiceName", mappings)
-            category = self._typed(raw, "ServiceCategory", mappings)
+            service = self.typed(raw, "ServiceName", mappings)
+            category = self.typed(raw, "ServiceCategory", mappings)
             key = service.concat("\x1f", category)
             lookup = {f"{s}\x1f{c}": sub for (s, c), sub in mappings.subcategories.items()}
             value = ibis.coalesce(value, key.cases(*lookup.items(), else_=ibis.null(dt.string)))
@@ -109,6 +109,13 @@ class FocusPlan:
             if value is not None and value.type().is_string():
                 flags[f"no_zone:{name}"] = v.text(value).notnull() & ~value.re_search(r"(Z|[+-]\d\d:?\d\d)$")
         return flags
+
+    def describe_flag(self, flag: str, count: int) -> str:
+        """The note for a profile flag that ``count`` rows raised."""
+        kind, col = flag.split(":")
+        if kind == "derived":
+            return f"{col} was null in {count:,} rows: set to {m.DERIVED[col]}, as FOCUS allows."
+        return f"Datetimes without a time zone (e.g. in {col}, {count:,} rows) were read as UTC."
 
     def source_amounts(self, raw: ir.Table) -> Mapping[str, ir.Value]:
         return {

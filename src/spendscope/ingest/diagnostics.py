@@ -1,0 +1,81 @@
+"""Finding the file, row and column behind a failed load (the slow path, run only on errors).
+
+A batch fails as a whole; these functions then read the failing file again on its own, with row
+numbers, and find the first row that breaks: a value that cannot be converted, or a FOCUS rule.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from spendscope.errors import RowError
+from spendscope.focus import checks as focus_checks
+from spendscope.focus.columns import COLUMNS
+from spendscope.ingest.base import Mappings
+from spendscope.ingest.files import FileInfo
+from spendscope.ingest.reading import ROW_COLUMN, open_raw
+from spendscope.ingest.rows import normalized_rows
+
+_KINDS = {"decimal": "a decimal number", "datetime": "a date/time"}
+
+
+def _first_row(table: ir.Table, cond: ir.BooleanValue) -> int | None:
+    value = table.filter(cond)[ROW_COLUMN].min().to_pyarrow().as_py()
+    return None if value is None else int(value)
+
+
+@contextlib.contextmanager
+def single_thread(con):
+    """Row numbers of a CSV scan follow the file only when one thread reads it."""
+    before = con.raw_sql("SELECT current_setting('threads')").fetchone()[0]
+    con.raw_sql("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.raw_sql(f"SET threads = {int(before)}")
+
+
+def cast_error(con, plan, info: FileInfo) -> RowError | None:
+    """The first value of ``info`` that cannot be converted to its column's type, if any."""
+    with single_thread(con):
+        raw, _ = open_raw(con, [info], numbered=True)
+        best: tuple[int, str, str] | None = None
+        for name, raw_col in plan.resolved.items():
+            kind = _KINDS.get(COLUMNS[name].data_type)
+            if kind is None:
+                continue
+            text = raw[raw_col].cast(dt.string)
+            bad = text.notnull() & ~text.isin(("", "NULL")) & plan.typed(raw, name, Mappings(), strict=False).isnull()
+            row = _first_row(raw, bad)
+            if row is not None and (best is None or row < best[0]):
+                value = raw.filter(raw[ROW_COLUMN] == row)[raw_col].cast(dt.string).to_pyarrow().to_pylist()[0]
+                best = (row, name, f"{value!r} is not {kind}.")
+    return None if best is None else RowError(info.name, best[0], best[1], best[2])
+
+
+def rule_violation(con, plan, info: FileInfo, mappings, rules, tag_keys, failures: dict[str, int]) -> RowError:
+    """The first row of ``info`` breaking one of the failed rules, with the rule in the spec's words."""
+    by_id = {c.rule_id: c for c in focus_checks.CHECKS}
+    with single_thread(con):
+        raw, _ = open_raw(con, [info], numbered=True)
+        rows = normalized_rows(con, plan, raw, mappings, 0, rules, tag_keys, strict=False)
+        best = None
+        for rule_id in failures:
+            check = by_id[rule_id]
+            row = _first_row(rows, check.violation(rows))
+            if row is not None and (best is None or row < best[0]):
+                best = (row, check)
+        if best is None:
+            check = by_id[next(iter(failures))]
+            return RowError(info.name, None, check.column,
+                            f"{check.rule_id}: {check.sentence} ({sum(failures.values()):,} rows)")
+        row, check = best
+        value = rows.filter(rows[ROW_COLUMN] == row)[check.column].cast(dt.string).to_pyarrow().to_pylist()[0]
+    hint = f"Valid values: {', '.join(check.valid)}." if check.valid else None
+    shown = "null" if value is None else repr(value)
+    return RowError(info.name, row, check.column,
+                    f"{shown} breaks {check.rule_id}: {check.sentence} ({failures[check.rule_id]:,} rows in all)",
+                    hint=hint)
