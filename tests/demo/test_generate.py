@@ -15,18 +15,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from spendscope.demo import generate
+from spendscope.errors import ConfigError
 from spendscope.focus.columns import FOCUS_12_COLUMNS
 from spendscope.ingest.pipeline import ingest
 
-END = dt.date(2026, 1, 1)
+from tests.demo.conftest import END
+
 FOCUS_DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 MANDATORY = {c.name for c in FOCUS_12_COLUMNS if c.level in ("Mandatory", "Recommended")}
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """One month of Northwind AI at a fifth of the demo's size."""
-    return generate(tmp_path_factory.mktemp("demo") / "out", seed=7, scale=0.2, months=1, end=END)
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -153,6 +149,15 @@ def test_demo_ingests_and_reconciles_with_the_exact_totals(demo, ledger):
 
 
 def test_scale_multiplies_the_rows(tmp_path):
-    small = generate(tmp_path / "small", scale=0.5, months=1, end=END)
-    large = generate(tmp_path / "large", scale=2, months=1, end=END)
-    assert 3 * small.rows < large.rows < 5 * small.rows
+    small = generate(tmp_path / "small", scale=1, months=1, end=END)
+    large = generate(tmp_path / "large", scale=4, months=1, end=END)
+    assert 3.5 * small.rows < large.rows <= 4 * small.rows
+
+
+def test_bad_arguments_say_what_to_use_instead(tmp_path):
+    with pytest.raises(ConfigError, match="not the first day of a month") as err:
+        generate(tmp_path, end=dt.date(2026, 1, 15))
+    assert "Use 2026-01-01" in str(err.value)
+    with pytest.raises(ConfigError, match="scale 0 is not positive"):
+        generate(tmp_path, scale=0)
+    assert not any(tmp_path.iterdir())

@@ -22,8 +22,8 @@ def _pct(value) -> str:
 
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     table = Table(title=title, show_edge=False, header_style="bold", title_justify="left")
-    for i, c in enumerate(columns):
-        table.add_column(c, justify="left" if i == 0 else "right")
+    for c in columns:
+        table.add_column(c, justify="right" if c in ("cost", "share", "change") else "left")
     for r in rows:
         table.add_row(*r)
     return table
@@ -49,7 +49,9 @@ def render_summary(summary: Summary) -> None:
     out.print(_table("Top services", ["service", "cost", "share"],
                      _share_rows((r.name, r.cost, r.share) for r in ov.top_services)))
     if ov.top_models:
-        out.print(_table("Top models", ["model", "cost", "share"], _share_rows((r.name, r.cost, r.share) for r in ov.top_models)))
+        # the same model can be sold by several providers (gpt-4o by OpenAI and by Azure)
+        rows = [[r.name, r.provider or ""] + _share_rows([(r.name, r.cost, r.share)])[0][1:] for r in ov.top_models]
+        out.print(_table("Top models", ["model", "provider", "cost", "share"], rows))
     out.print(_table("Month over month", ["month", "cost", "change"],
                      [[f"{m.month:%Y-%m}", money(m.cost), _pct(m.change)] for m in summary.months]))
 

@@ -47,7 +47,7 @@ def plan(ctx: Context) -> dict[str, Anomaly]:
     items = [
         ("runaway-training", "Amazon Web Services", "Amazon Elastic Compute Cloud",
          (planned_run[1], min(days, planned_run[1] + 3)),
-         {"x_Team": "research", "x_Project": "foundation-lm", "x_Experiment": "flm-7b-r99"},
+         {"x_Team": "research", "x_Project": "foundation-lm", "x_Experiment": "flm-7b-long-context"},
          "A p5.48xlarge pre-training run kept its 4 instances busy for 3 days after the job had "
          "converged: the stop hook failed and nobody was paged."),
         ("token-retry-loop", "Anthropic", "Claude API", span(0.47, 2),

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from spendscope.demo import calendar as cal
 from spendscope.demo import families as fam
 from spendscope.demo import prices
 from spendscope.demo import writers as w
 from spendscope.demo.anomalies import Anomaly
+from spendscope.demo.aws_general import general_estate
 from spendscope.demo.charges import COMMITTED, DYNAMIC, PURCHASE, STANDARD, UNUSED, Charges, ChargeTable, Lines
 from spendscope.demo.context import Context, guid, hex_ids, sku_code
 from spendscope.demo.money import MICRO
@@ -41,6 +43,8 @@ CLAUDE_MIX = (("Input", 1.0), ("Output", 0.15), ("Cache Read Input", 2.5), ("Cac
 
 class Bill:
     """Builds the AWS lines and charges; one method per family of resources."""
+
+    accounts = ACCOUNTS
 
     def __init__(self, ctx: Context, plan: dict[str, Anomaly]):
         self.ctx, self.plan = ctx, plan
@@ -105,17 +109,22 @@ class Bill:
         ctx, days = self.ctx, self.ctx.window.days
         rng = ctx.rng("aws/ec2-training")
         families = [
-            # (instance type, region, spot?, runs, days, instances, team, project, account, workload, model)
-            ("p5.48xlarge", "us-west-2", False, 10, (3, 8), (2, 4), "research", "foundation-lm", "nw-research", None, "nw-lm-7b"),
-            ("p4d.24xlarge", "us-east-1", True, 10, (1, 4), (1, 2), "research", "rlhf", "nw-research", "experimentation", "nw-lm-7b-rlhf"),
-            ("g5.12xlarge", "us-east-1", True, 16, (1, 3), (1, 3), "research", "evals", "nw-research", "experimentation", None),
-            ("p4d.24xlarge", "us-east-1", False, 8, (2, 5), (1, 2), "assistant", "support-assistant", "nw-ml-platform", "fine-tuning", "support-llama-8b-ft"),
+            # (instance type, region, spot?, runs, days, instances, team, project, account, workload, model, runs named)
+            ("p5.48xlarge", "us-west-2", False, 10, (3, 8), (2, 4), "research", "foundation-lm", "nw-research", None,
+             "nw-lm-7b", "flm-7b"),
+            ("p4d.24xlarge", "us-east-1", True, 10, (1, 4), (1, 2), "research", "rlhf", "nw-research", "experimentation",
+             "nw-lm-7b-rlhf", "rlhf-ppo"),
+            ("g5.12xlarge", "us-east-1", True, 16, (1, 3), (1, 3), "research", "evals", "nw-research", "experimentation",
+             None, "evals-sweep"),
+            ("p4d.24xlarge", "us-east-1", False, 8, (2, 5), (1, 2), "assistant", "support-assistant", "nw-ml-platform",
+             "fine-tuning", "support-llama-8b-ft", "support-ft"),
         ]
-        for itype, region, spot, runs, (lo, hi), (imin, imax), team, project, account, workload, model in families:
+        for itype, region, spot, runs, (lo, hi), (imin, imax), team, project, account, workload, model, named in families:
             list_price = prices.daily(f"aws/ec2/{itype}", ctx.window)
+            # spot: the market price is what was agreed and paid; ListUnitPrice stays the on-demand price
             paid = prices.dynamic(ctx.rng(f"aws/spot/{itype}"), list_price, 0.28, 0.42) if spot else None
             for r, run in enumerate(fam.training_runs(rng, days, ctx.count(runs), lo, hi, imin, imax)):
-                experiment = f"{project[:4]}-{itype.split('.')[0]}-r{r + 1:02d}"
+                experiment = f"{named}-r{r + 1:02d}"
                 ids = hex_ids(rng, run.instances, 16)
                 for k in range(run.instances):
                     tags = self.tag(team, project=project, environment="research" if team == "research" else "dev",
@@ -131,10 +140,11 @@ class Bill:
         days = self.ctx.window.days
         list_price = prices.daily("aws/ec2/p5.48xlarge", self.ctx.window)
         planned = np.arange(max(0, a.first - 4), a.first)
+        experiment = a.dimensions["x_Experiment"]
         for k, iid in enumerate(hex_ids(rng, 4, 16)):
             tags = self.tag("research", project="foundation-lm", environment="research", model="nw-lm-7b",
-                            experiment=a.dimensions["x_Experiment"], complete=True)
-            line = self.ec2_line("p5.48xlarge", iid, "nw-research", "us-west-2", tags, f"flm-7b-r99-node-{k}")
+                            experiment=experiment, complete=True)
+            line = self.ec2_line("p5.48xlarge", iid, "nw-research", "us-west-2", tags, f"{experiment}-node-{k}")
             self.charges.add(line, planned, fam.hours(24), list_price[planned])
             extra = a.days()[a.days() < days]
             self.charges.add(line, extra, fam.hours(24), list_price[extra], anomaly=a.code)
@@ -235,7 +245,8 @@ class Bill:
             tags = self.tag("research", project="evals", environment="dev")
             lines.append(self.simple_line(meter=f"USE1-Studio:{itype}", unit="Hours",
                                           desc=f"SageMaker Studio notebook {itype} instance hour", account="nw-research",
-                                          tags=tags, resource=(self.arn("sagemaker", "nw-research", f"app/d-nwai/{user}/jupyterlab"),
+                                          tags=tags, resource=(self.arn("sagemaker", "nw-research",
+                                                                        f"app/d-nwai/{user}/jupyterlab"),
                                                                f"{user} JupyterLab", "Studio app"), **sm))
             fam.matrix(self.charges, np.array([lines[-1]]), hrs[u:u + 1], price(itype))
         jobs = self.ctx.count(2)
@@ -316,27 +327,27 @@ class Bill:
                                               ("Requests-Tier2", gets, "get", "GET and all other requests")):
                 line = self.simple_line(meter=meter, unit="1000 Requests", consumed_unit="Requests",
                                         desc=f"{desc} in Standard storage", **common)
-                count = np.round(per_day * fam.cal.noise(rng, (1, window.days), 0.25)).astype(np.int64)
+                count = np.round(per_day * cal.noise(rng, (1, window.days), 0.25)).astype(np.int64)
                 fam.matrix(self.charges, np.array([line]), count * 1000, prices.price_at(f"aws/s3/{key}", window.start),
                            consumed=count * MICRO)
             if name == "nw-training-data":
                 line = self.simple_line(service="AWS Data Transfer", category="Networking", sub="Network Connectivity",
-                                        meter="USE1-USW2-AWS-Out-Bytes", unit="GB", account=account, tags=tags, resource=resource,
+                                        meter="USE1-USW2-AWS-Out-Bytes", unit="GB", account=account, tags=tags,
+                                        resource=resource,
                                         desc="Data transfer from US East (N. Virginia) to US West (Oregon)")
                 moved = np.where(rng.random((1, window.days)) < 0.15, np.round(rng.uniform(2_000, 20_000, (1, window.days))), 0)
                 fam.matrix(self.charges, np.array([line]), (moved * MICRO).astype(np.int64),
                            prices.price_at("aws/transfer/inter-region", window.start))
             if name == "nw-web-assets":
                 line = self.simple_line(service="AWS Data Transfer", category="Networking", sub="Network Connectivity",
-                                        meter="DataTransfer-Out-Bytes", unit="GB", account=account, tags=tags, resource=resource,
+                                        meter="DataTransfer-Out-Bytes", unit="GB", account=account, tags=tags,
+                                        resource=resource,
                                         desc="Data transfer out from US East (N. Virginia) to the internet")
-                out = np.round(900 * fam.cal.growth(window, 1.5)[None, :] * fam.cal.noise(rng, (1, window.days)))
+                out = np.round(900 * cal.growth(window, 1.5)[None, :] * cal.noise(rng, (1, window.days)))
                 fam.matrix(self.charges, np.array([line]), (out * MICRO).astype(np.int64),
                            prices.price_at("aws/transfer/internet", window.start))
 
     def general(self) -> None:
-        from spendscope.demo.aws_general import general_estate
-
         general_estate(self)
 
 

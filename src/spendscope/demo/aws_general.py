@@ -70,8 +70,9 @@ def _databases(bill) -> None:
 
 def _kubernetes(bill) -> None:
     window = bill.ctx.window
-    for name, team, project, account, workload in (("ml-platform-eks", "ml-platform", "training-cluster", "nw-ml-platform", "platform"),
-                                                   ("web-eks", "core-infra", "web-platform", "nw-prod", None)):
+    clusters = (("ml-platform-eks", "ml-platform", "training-cluster", "nw-ml-platform", "platform"),
+                ("web-eks", "core-infra", "web-platform", "nw-prod", None))
+    for name, team, project, account, workload in clusters:
         tags = bill.tag(team, project=project, workload=workload, complete=workload is not None)
         line = bill.simple_line(service="Amazon Elastic Kubernetes Service", category="Compute", sub="Containers",
                                 meter="USE1-AmazonEKS-Hours:perCluster", unit="Hours", account=account, tags=tags,
@@ -83,10 +84,8 @@ def _kubernetes(bill) -> None:
 def _cloudwatch(bill) -> None:
     ctx, window = bill.ctx, bill.ctx.window
     rng = ctx.rng("aws/cloudwatch")
-    from spendscope.demo.aws import ACCOUNTS
-
     cw = dict(service="Amazon CloudWatch", category="Management and Governance", sub="Observability", tags=None)
-    for account in ACCOUNTS:
+    for account in bill.accounts:
         metrics = bill.simple_line(meter="CW:MetricMonitorUsage", unit="Metric-Months", account=account,
                                    desc="USD 0.30 per metric-month for the first 10,000 metrics", **cw)
         logs = bill.simple_line(meter="USE1-DataProcessing-Bytes", unit="GB", account=account,

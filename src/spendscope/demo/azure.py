@@ -66,10 +66,13 @@ class Bill:
         """Azure OpenAI accounts, one per application, in Sweden Central and East US."""
         ctx = self.ctx
         rng = ctx.rng("azure/openai")
+        chat = (("Input", 1.0), ("Cached Input", 0.8), ("Output", 0.1))
+        support = (("Input", 1.0), ("Cached Input", 0.5), ("Output", 0.15))
+        batch = (("Input", 1.0), ("Output", 0.05))
         uses = [  # app, account, model, input tokens per day, mix, weekend
-            ("northwind-assistant", "aoai-assistant-swc", "gpt-4o", 40e6, (("Input", 1.0), ("Cached Input", 0.8), ("Output", 0.1)), 0.55),
-            ("support-bot", "aoai-support-swc", "gpt-4o-mini", 150e6, (("Input", 1.0), ("Cached Input", 0.5), ("Output", 0.15)), 0.6),
-            ("doc-enrichment", "aoai-enrich-eus", "gpt-4o-mini", 300e6, (("Input", 1.0), ("Output", 0.05)), 0.1),
+            ("northwind-assistant", "aoai-assistant-swc", "gpt-4o", 40e6, chat, 0.55),
+            ("support-bot", "aoai-support-swc", "gpt-4o-mini", 150e6, support, 0.6),
+            ("doc-enrichment", "aoai-enrich-eus", "gpt-4o-mini", 300e6, batch, 0.1),
         ]
         streams, models, line_of = [], [], []
         for copy in range(ctx.count(1)):
@@ -84,7 +87,8 @@ class Bill:
                     meter = f"{METER_NAMES[key]} {METER_CLASSES[cls]} global Tokens"
                     classes[cls] = self.line(
                         service="Azure OpenAI", category="AI and Machine Learning", sub="Generative AI", meter=meter,
-                        unit="1K Tokens", consumed_unit="Tokens", desc=description(model, cls, " (Azure OpenAI, global deployment)"),
+                        unit="1K Tokens", consumed_unit="Tokens",
+                        desc=description(model, cls, " (Azure OpenAI, global deployment)"),
                         subscription="nw-ai-prod", group="rg-ai-prod", provider_type="microsoft.cognitiveservices/accounts",
                         name=acct, resource_type="Azure OpenAI account", tags=tags, region=region,
                         SkuPriceDetails=price_details(model, cls))
@@ -151,7 +155,8 @@ class Bill:
         # a CPU cluster for ML pipelines, with no workload tag: classified from the service alone
         d4 = prices.price_at("azure/vm/D4s_v5", window.start)
         nodes = np.round(np.clip(rng.normal(3, 1.2, (1, window.days)), 0, 6)).astype(np.int64)
-        line = self.vm_line("D4s_v5", "pipelines-cluster", "nw-ai-prod", self.tag("ml-platform", project="model-serving"), **aml)
+        tags = self.tag("ml-platform", project="model-serving")
+        line = self.vm_line("D4s_v5", "pipelines-cluster", "nw-ai-prod", tags, **aml)
         fam.matrix(self.charges, np.array([line]), nodes * fam.hours(24), d4, contracted=round(d4 * VM_DISCOUNT))
 
     def storage(self) -> None:
@@ -171,7 +176,8 @@ class Bill:
             common = dict(service="Storage", category="Storage", sub="Object Storage", subscription="nw-ai-prod",
                           group="rg-data", provider_type="microsoft.storage/storageaccounts", name=acct,
                           resource_type="Storage account", tags=tags)
-            data = self.line(meter="Hot LRS Data Stored", unit="GB-Months", desc="Hot LRS data stored in Blob Storage", **common)
+            data = self.line(meter="Hot LRS Data Stored", unit="GB-Months", desc="Hot LRS data stored in Blob Storage",
+                             **common)
             fam.matrix(self.charges, np.array([data]), fam.gb_months(gb[i:i + 1], window), hot)
             ops = self.line(meter="Hot LRS Write Operations", unit="10K Transactions", consumed_unit="Transactions",
                             desc="Hot LRS write operations in Blob Storage", **common)

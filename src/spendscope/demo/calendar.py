@@ -104,7 +104,10 @@ class Window:
 # -- shapes -----------------------------------------------------------------------------------
 
 def growth(window: Window, per_year: float | np.ndarray, start: float = 1.0) -> np.ndarray:
-    """Compound growth from ``start``: x ``per_year`` every 365 days. Broadcasts over lines."""
+    """Compound growth from ``start``: x ``per_year`` every 365 days.
+
+    A scalar ``per_year`` gives one series over the days; an array of rates gives lines x days.
+    """
     rate = np.log(np.asarray(per_year, dtype=float))[..., None] / 365.0
     return start * np.exp(rate * window.axis)
 
@@ -125,7 +128,7 @@ def bursts(rng: np.random.Generator, days: int, count: int, min_len: int, max_le
         return []
     starts = np.sort(rng.integers(0, days, size=count))
     lengths = rng.integers(min_len, max_len + 1, size=count)
-    return [(int(s), int(min(n, days - s))) for s, n in zip(starts, lengths) if days - s > 0]
+    return [(int(s), int(min(n, days - s))) for s, n in zip(starts, lengths, strict=True) if days - s > 0]
 
 
 def active(window: Window, first: np.ndarray, stop: np.ndarray) -> np.ndarray:

@@ -65,9 +65,6 @@ class Lines:
     def __len__(self) -> int:
         return len(self._rows)
 
-    def get(self, index: int, column: str) -> str | None:
-        return self._rows[index].get(column)
-
     def arrays(self) -> dict[str, pa.Array]:
         return {c: pa.array([r.get(c) for r in self._rows], type=pa.string()) for c in LINE_COLUMNS}
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from spendscope.demo import calendar as cal
 from spendscope.demo.charges import Charges
+from spendscope.demo.context import Context
 from spendscope.demo.money import MICRO
 
 
@@ -34,7 +35,7 @@ def matrix(charges: Charges, lines: np.ndarray, qty: np.ndarray, price, *, contr
     lines = np.asarray(lines)
     li, di = np.nonzero(qty)
     flagged = np.zeros(len(li), dtype=bool) if anomaly_cells is None else anomaly_cells[li, di]
-    for part in (~flagged, flagged):
+    for part, marked in ((~flagged, False), (flagged, True)):
         if not part.any():
             continue
         a, d = li[part], di[part]
@@ -45,7 +46,7 @@ def matrix(charges: Charges, lines: np.ndarray, qty: np.ndarray, price, *, contr
             args["paid_price"] = pick(paid, a, d, qty.shape)
         if consumed is not None:
             args["consumed"] = consumed[a, d]
-        if part is flagged:
+        if marked:
             args["anomaly"] = anomaly
             args["baseline_qty"] = 0 if baseline is None else baseline[a, d]
         charges.add(lines[a], d, qty[a, d], pick(price, a, d, qty.shape), **args)
@@ -62,7 +63,7 @@ class Stream:
     mix: tuple[tuple[str, float], ...] = (("Input", 1.0), ("Output", 0.12))  # tokens per input token
 
 
-def token_streams(ctx, rng: np.random.Generator, streams: list[Stream]) -> dict[str, np.ndarray]:
+def token_streams(ctx: Context, rng: np.random.Generator, streams: list[Stream]) -> dict[str, np.ndarray]:
     """Tokens per token class as streams x days integer matrices (0 before a stream's launch)."""
     window = ctx.window
     base = np.array([s.base_input for s in streams])[:, None]
@@ -80,7 +81,7 @@ def token_streams(ctx, rng: np.random.Generator, streams: list[Stream]) -> dict[
     return out
 
 
-def storage_gb(ctx, rng: np.random.Generator, start_gb: np.ndarray, per_year: np.ndarray,
+def storage_gb(ctx: Context, rng: np.random.Generator, start_gb: np.ndarray, per_year: np.ndarray,
                uploads_per_year: float = 4.0, upload_share: float = 0.15) -> np.ndarray:
     """Stored GB per bucket and day: steady growth plus a few dataset uploads as steps."""
     window = ctx.window

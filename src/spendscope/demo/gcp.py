@@ -14,6 +14,7 @@ from spendscope.demo import writers as w
 from spendscope.demo.anomalies import Anomaly
 from spendscope.demo.charges import DYNAMIC, Charges, ChargeTable, Lines
 from spendscope.demo.context import Context, hex_ids, sku_code
+from spendscope.demo.gcp_data import storage_and_bigquery
 from spendscope.demo.org import Tagger, application
 from spendscope.demo.tokens import SKU_METERS, Model, description, emit, price_details
 
@@ -157,13 +158,12 @@ class Bill:
             tags = self.tag("research", project="rlhf", environment="research", experiment=name)
             line = self.line(service="Cloud TPU", category="AI and Machine Learning", sub="Machine Learning",
                              meter="TPU v5e chip running in Americas", unit="Chip-Hours", project="nw-research-tpu",
-                             tags=tags, resource=(f"projects/nw-research-tpu/locations/{REGION[0]}-a/nodes/{name}", name, "TPU node"))
+                             tags=tags,
+                             resource=(f"projects/nw-research-tpu/locations/{REGION[0]}-a/nodes/{name}", name, "TPU node"))
             d, h = fam.run_hours(run, window.days)
             self.charges.add(line, d, h * chips, price)
 
     def storage_and_bigquery(self) -> None:
-        from spendscope.demo.gcp_data import storage_and_bigquery
-
         storage_and_bigquery(self)
 
 

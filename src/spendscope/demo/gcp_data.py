@@ -51,7 +51,7 @@ def _bigquery(bill) -> None:
                              meter="Analysis", unit="TiB", project=project, tags=tags,
                              desc="BigQuery on-demand analysis, per TiB scanned in US (multi-region)")
             weekday = np.where(window.weekday < 5, 1.0, 0.35)
-            scanned = tib * cal.growth(window, 1.8)[0] * weekday * cal.noise(rng, window.days, 0.3)
+            scanned = tib * cal.growth(window, 1.8) * weekday * cal.noise(rng, window.days, 0.3)
             base = np.round(scanned * MICRO).astype(np.int64)[None, :]  # TiB as micro-units
             if i == 0 and copy == 0:
                 cells = np.zeros(base.shape, dtype=bool)

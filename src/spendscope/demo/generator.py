@@ -2,7 +2,7 @@
 
 >>> result = generate("demo-out", seed=7, months=2, end=dt.date(2026, 1, 1))   # doctest: +SKIP
 >>> result.rows, result.labels.name                                          # doctest: +SKIP
-(15871, 'labels.json')
+(14576, 'labels.json')
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from spendscope.demo.calendar import Window
 from spendscope.demo.context import Context
 from spendscope.demo.money import COST_SCALE, to_decimal
 from spendscope.demo.writers import BillWriter
+from spendscope.errors import ConfigError
 
 # (build, how to write) per provider, in the order their files are written
 PROVIDERS = (
@@ -64,18 +65,24 @@ def generate(out_dir: str | Path, *, seed: int = 7, scale: float = 1.0, months: 
 
     ``end`` defaults to the first day of the current month. The same arguments always give
     byte-identical files. ``scale`` multiplies the number of resources (and so of rows): 1 is a demo
-    of about 100,000 rows, 50 a benchmark of millions. Files already in ``out_dir`` that this call
-    does not write are left alone.
+    of about 80,000 rows a year, 50 a benchmark of about 3.7 million. Files already in ``out_dir``
+    that this call does not write are left alone.
     """
-    if scale <= 0:
-        raise ValueError(f"scale must be positive, not {scale}.")
     end = end or dt.date.today().replace(day=1)
+    if not scale > 0:
+        raise ConfigError(f"Demo scale {scale!r} is not positive.", hint="Use 1 for the demo, 50 for a benchmark.")
+    if months < 1:
+        raise ConfigError(f"Demo months {months!r} is less than 1.", hint="Use 12 for a year of bills.")
+    if end.day != 1:
+        raise ConfigError(f"Demo end {end.isoformat()} is not the first day of a month.",
+                          hint=f"Use {end.replace(day=1).isoformat()}: the demo covers whole billing months.")
     ctx = Context(Window.ending(end, months), int(seed), float(scale))
     plan = anomalies.plan(ctx)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written, extra = [], {}
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     try:
         writer = BillWriter(out, ctx.window, con)
         for build, spec in PROVIDERS:

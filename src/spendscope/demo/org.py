@@ -93,11 +93,9 @@ class Tagger:
         if draw < _UNTAGGED:
             kept = {k: v for k, v in tags.items() if k in CRITICAL_KEYS}
             return _dumps(kept) if kept else None
-        if draw < _PARTIAL:
-            droppable = [k for k in ("team", "project", "cost-center", "environment") if k in tags]
-            for key in droppable[: 1 + int(pick * 2)]:
-                if key != "team" or pick < 0.5:
-                    tags.pop(key)
+        if draw < _PARTIAL:  # a key or two forgotten: the team, or the project and cost centre
+            for key in ("team",) if pick < 0.5 else ("project", "cost-center"):
+                tags.pop(key, None)
             return _dumps(tags)
         key = list(_MISCASINGS)[int(pick * len(_MISCASINGS))]
         if key in tags:

@@ -16,6 +16,7 @@ import numpy as np
 from spendscope.demo import families
 from spendscope.demo.anomalies import Anomaly
 from spendscope.demo.charges import Charges
+from spendscope.demo.context import Context
 from spendscope.demo.money import MICRO
 from spendscope.demo.prices import token_price
 
@@ -63,9 +64,15 @@ class Spike:
     factor: int
 
 
-def emit(ctx, charges: Charges, rng: np.random.Generator, streams: list[families.Stream], models: list[Model],
+def emit(ctx: Context, charges: Charges, rng: np.random.Generator, streams: list[families.Stream], models: list[Model],
          line_of: list[dict[str, int]], *, block: int = 1_000_000, spike: Spike | None = None) -> None:
-    """Charges for token streams: ``line_of[s][token class]`` is stream s's line for that class."""
+    """Charges for token streams: ``line_of[s][token class]`` is stream s's line for that class.
+
+    ``block`` is the PricingUnit's size in tokens (10^6, or 1,000 for per-1K pricing).
+    """
+    if block > MICRO or MICRO % block:
+        raise ValueError(f"block must divide 10^6 tokens, not {block}")
+    scale = MICRO // block  # PricingQuantity = tokens / block, which in micro-units is tokens * scale
     tokens = families.token_streams(ctx, rng, streams)
     for cls, matrix in tokens.items():
         has = np.array([cls in line_of[s] for s in range(len(streams))])
@@ -85,10 +92,6 @@ def emit(ctx, charges: Charges, rng: np.random.Generator, streams: list[families
             cells = np.zeros(qty.shape, dtype=bool)
             cells[row, spike.anomaly.first:spike.anomaly.stop] = True
             qty[cells] *= spike.factor
-        # PricingQuantity is tokens / block; as micro-units that is tokens * (10^6 / block)
-        scale = MICRO // block if block <= MICRO else None
-        if scale is None:
-            raise ValueError("blocks larger than 10^6 tokens are not supported")
         families.matrix(charges, lines, qty * scale, price, consumed=qty * MICRO,
                         anomaly=0 if cells is None else spike.anomaly.code, anomaly_cells=cells,
                         baseline=None if cells is None else baseline * scale)

@@ -10,7 +10,6 @@ ones only where the provider uses the feature.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from spendscope.demo.calendar import Month, Window
@@ -68,7 +68,8 @@ def _iso(day: dt.date) -> str:
 
 
 class BillWriter:
-    """Writes one provider's months; CSV goes through DuckDB, which quotes only where needed."""
+    """Writes one provider's months. Plain CSV goes through DuckDB, which quotes only where needed;
+    Azure's quote-everything CSV through Arrow, which is ten times faster at it."""
 
     def __init__(self, out_dir: Path, window: Window, con):
         self.out_dir, self.window, self.con = out_dir, window, con
@@ -150,25 +151,20 @@ class BillWriter:
         if fmt == "parquet":
             pq.write_table(table, path, compression="snappy")
             return
+        if fmt == "csv-bom":
+            with open(path, "wb") as out:
+                out.write(BOM)
+                pacsv.write_csv(table, out, pacsv.WriteOptions(quoting_style="all_valid"))
+            return
         if fmt not in FORMATS:
             raise ValueError(f"Unknown demo file format {fmt!r}. Valid: {', '.join(FORMATS)}")
-        options = ["FORMAT csv", "HEADER true"]
-        if fmt == "csv.gz":
-            options.append("COMPRESSION gzip")
-        if fmt == "csv-bom":
-            options.append("FORCE_QUOTE *")
-        target = path.with_name(path.name + ".partial") if fmt == "csv-bom" else path
+        options = ["FORMAT csv", "HEADER true"] + (["COMPRESSION gzip"] if fmt == "csv.gz" else [])
         self.con.register("demo_month", table)
         try:
-            quoted = str(target).replace("'", "''")
+            quoted = str(path).replace("'", "''")
             self.con.execute(f"COPY (SELECT * FROM demo_month) TO '{quoted}' ({', '.join(options)})")
         finally:
             self.con.unregister("demo_month")
-        if fmt == "csv-bom":
-            with open(path, "wb") as out, open(target, "rb") as src:
-                out.write(BOM)
-                shutil.copyfileobj(src, out, 1 << 20)
-            target.unlink()
 
 
 # Conditional columns by feature, for providers to combine

@@ -1,0 +1,17 @@
+"""The generated demo organisation, shared by the tests of one module (generating it takes a second)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from spendscope.demo import generate
+
+END = dt.date(2026, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """One month (December 2025) of Northwind AI at a fifth of the demo's size."""
+    return generate(tmp_path_factory.mktemp("demo") / "out", seed=7, scale=0.2, months=1, end=END)
