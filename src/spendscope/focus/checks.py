@@ -39,6 +39,7 @@ class Check:
     sentence: str
     violation: Callable[[ir.Table], ir.BooleanValue]
     valid: tuple[str, ...] = ()
+    kind: str = "value"  # "not_null": reads only whether the column is null
 
 
 def _not_null(col: str) -> Callable[[ir.Table], ir.BooleanValue]:
@@ -70,7 +71,8 @@ def _build() -> tuple[Check, ...]:
     for col in ALL_COLUMNS:
         rules = col.rules
         if "not_null" in rules and not col.nullable:
-            checks.append(Check(rules["not_null"], col.name, f"{col.name} MUST NOT be null.", _not_null(col.name)))
+            checks.append(Check(rules["not_null"], col.name, f"{col.name} MUST NOT be null.", _not_null(col.name),
+                                kind="not_null"))
         if "allowed_values" in rules and col.vocabulary:
             values = VOCABULARIES[col.vocabulary]
             checks.append(Check(rules["allowed_values"], col.name, f"{col.name} MUST be one of the allowed values.",
@@ -91,7 +93,23 @@ CHECKS: tuple[Check, ...] = _build()
 
 
 def count_violations(table: ir.Table, checks: tuple[Check, ...] = CHECKS) -> dict[str, int]:
-    """Violations per rule id, counted in one aggregate query (zero counts left out)."""
-    aggs = {f"c{i}": c.violation(table).sum() for i, c in enumerate(checks)}
-    row = table.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+    """Violations per rule id (zero counts left out).
+
+    The checked columns repeat their values across rows (a few categories, one tag set per
+    resource), so the rows are first grouped by those values, with other mandatory columns reduced
+    to whether they are null; each rule is then evaluated once per group, weighted by its rows.
+    """
+    value_columns = sorted({c.column for c in checks if c.kind != "not_null"} | {"ServiceCategory"})
+    null_columns = sorted({c.column for c in checks if c.kind == "not_null"} - set(value_columns))
+    grouped = table.group_by(
+        *value_columns, **{f"__null_{c}": table[c].isnull() for c in null_columns}
+    ).aggregate(__rows=table.count())
+
+    def violation(check: Check) -> ir.BooleanValue:
+        if check.kind == "not_null" and check.column in null_columns:
+            return grouped[f"__null_{check.column}"]
+        return check.violation(grouped)
+
+    aggs = {f"c{i}": ibis.ifelse(violation(c), grouped.__rows, 0).sum() for i, c in enumerate(checks)}
+    row = grouped.aggregate(**aggs).to_pyarrow().to_pylist()[0]
     return {c.rule_id: int(row[f"c{i}"] or 0) for i, c in enumerate(checks) if row[f"c{i}"]}

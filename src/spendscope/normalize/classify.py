@@ -111,7 +111,11 @@ def load_rules(user: Mapping[str, Any] | None = None) -> Rules:
 
 @dataclass
 class RowText:
-    """The normalised columns the rules read, as Ibis expressions over the row being loaded."""
+    """The normalised columns the rules read, as Ibis expressions over the row being loaded.
+
+    ``tag_verdicts`` holds, per tag rule id, the workload that rule gives the row (or null), worked
+    out beforehand from the row's tags with ``tag_verdict``.
+    """
 
     service_name: ir.StringValue
     service_category: ir.StringValue
@@ -119,7 +123,15 @@ class RowText:
     sku_text: ir.StringValue
     units: ir.StringValue
     accounts: ir.StringValue
-    tags: TagLookup
+    tag_verdicts: dict[str, ir.StringValue]
+
+
+def tag_verdict(rule: Rule, values: Mapping[str, str], tags: TagLookup) -> ir.StringValue:
+    """The workload a tag rule gives a row with these tags, or null when it does not apply."""
+    value = tags.value(*rule.keys)
+    if rule.workload:
+        return ibis.ifelse(value.notnull(), ibis.literal(rule.workload), ibis.null(dt.string))
+    return value.lower().cases(*values.items(), else_=ibis.null(dt.string))
 
 
 def _matches(text: ir.StringValue, regex: str) -> ir.BooleanValue:
@@ -131,12 +143,8 @@ def classify(rules: Rules, row: RowText) -> tuple[ir.StringValue, ir.StringValue
     branches: list[tuple[ir.BooleanValue, ir.StringValue, str]] = []
     for rule in rules:
         if rule.kind == "tag":
-            value = row.tags.value(*rule.keys)
-            if rule.workload:
-                branches.append((value.notnull(), ibis.literal(rule.workload), rule.id))
-            else:
-                mapped = value.lower().cases(*rules.values.items(), else_=None)
-                branches.append((mapped.notnull(), mapped, rule.id))
+            verdict = row.tag_verdicts[rule.id]
+            branches.append((verdict.notnull(), verdict, rule.id))
         elif rule.kind == "token":
             cond = _matches(row.units, r"(?i)\btokens?\b") | _matches(row.sku_text, r"(?i)\btokens?\b")
             branches.append((cond, ibis.literal(rule.workload), rule.id))
