@@ -159,3 +159,28 @@ def test_a_named_file_no_source_reads_is_an_error(ledger, tmp_path):
     side.write_text("[]")
     with pytest.raises(UnknownFormatError, match="labels.json: no source recognises this file"):
         ingest(ledger, [str(side)])
+
+
+def test_float_costs_in_parquet_stay_exact_decimals(ledger, tmp_path):
+    """Some writers store money as DOUBLE: 0.1 must arrive as 0.1, not 0.1000000000000000055."""
+    from tests.builders import focus_file
+
+    src = focus_file(tmp_path / "f.csv", [{"BilledCost": "0.1", "EffectiveCost": "0.1", "ListCost": "0.1",
+                                          "ContractedCost": "0.1"}] * 3)
+    path = tmp_path / "floats.parquet"
+    duckdb.sql(f"""COPY (SELECT * REPLACE (BilledCost::DOUBLE AS BilledCost, EffectiveCost::DOUBLE AS EffectiveCost,
+                   ListCost::DOUBLE AS ListCost, ContractedCost::DOUBLE AS ContractedCost)
+                   FROM read_csv('{src}', all_varchar=true)) TO '{path}'""")
+    result = ingest(ledger, [str(path)])
+    assert result.files[0].billed_cost == Decimal("0.3")
+    assert set(ledger.costs.BilledCost.to_pyarrow().to_pylist()) == {Decimal("0.1")}
+
+
+def test_focus_11_file_is_detected(ledger, tmp_path):
+    from spendscope.normalize.services import subcategory_for
+
+    header, rows = sample_rows()
+    name, category = header.index("ServiceName"), header.index("ServiceCategory")
+    path = write(tmp_path / "v11.csv", header + ["ServiceSubcategory"],
+                 [r + [subcategory_for(r[name], r[category])] for r in rows[:5]])
+    assert ingest(ledger, [str(path)]).files[0].format_version == "1.1"
