@@ -12,7 +12,9 @@ import typer
 
 from spendscope.errors import SpendscopeError
 from spendscope.settings import Settings
-from spendscope.store.ledger import Ledger
+
+# Library modules (Ibis, DuckDB, pyarrow) are imported inside the commands that use them, so
+# `spendscope --help` and `--version` answer at once.
 
 
 DEBUG: ContextVar[bool] = ContextVar("spendscope_debug", default=False)
@@ -38,7 +40,9 @@ class State:
             self._settings = Settings.load(self.config, db=self.db, busy_timeout=self.busy_timeout)
         return self._settings
 
-    def ledger(self, *, read_only: bool = False) -> Ledger:
+    def ledger(self, *, read_only: bool = False):
+        from spendscope.store.ledger import Ledger
+
         return Ledger.open(self.settings, read_only=read_only)
 
 

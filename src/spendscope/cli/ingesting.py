@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Optional
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from spendscope.cli.common import Format, friendly_errors, interactive, state
-from spendscope.cli.output import console, exact, money, render
-from spendscope.ingest.pipeline import IngestResult, ingest as run_ingest
-from spendscope.plugins import sources as all_sources
+from spendscope.cli.output import console, render
 
 
 def _progress_bar():
@@ -27,7 +24,7 @@ def _progress_bar():
     return bar, update
 
 
-def ingest_result_rows(result: IngestResult) -> list[dict]:
+def ingest_result_rows(result) -> list[dict]:
     rows = []
     for r in result.files:
         if not r.partitions:
@@ -61,6 +58,8 @@ def ingest(
         spendscope ingest exports/focus-2024-09.csv.gz
         spendscope ingest 'exports/**/*.parquet' --source focus
     """
+    from spendscope.ingest.pipeline import ingest as run_ingest
+
     st = state(ctx)
     bar, update = _progress_bar()
     with st.ledger() as ledger:
@@ -114,6 +113,8 @@ def ingests(
 @friendly_errors
 def sources(fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format.")):
     """List the source adapters and what each reads."""
+    from spendscope.plugins import sources as all_sources
+
     rows = [{"source": name, "reads": cls.description} for name, cls in all_sources().items()]
     render(rows, ["source", "reads"], fmt.value)
 
@@ -124,4 +125,3 @@ def register(app: typer.Typer) -> None:
     app.command()(sources)
 
 
-__all__ = ["register", "exact", "money", "json"]

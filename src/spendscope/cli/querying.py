@@ -7,10 +7,8 @@ from typing import Optional
 
 import typer
 
-from spendscope.analysis.costs import CostQuery, cost_by
 from spendscope.cli.common import Format, friendly_errors, state
 from spendscope.cli.output import console, money, render
-from spendscope.export.focus import export_focus
 
 export_app = typer.Typer(help="Write the ledger out in standard formats.", no_args_is_help=True)
 
@@ -36,6 +34,8 @@ def costs(
         spendscope costs --by x_AiWorkload,x_Team --from 2025-01-01 --to 2025-04-01
         spendscope costs --by tag:project --where ServiceCategory="AI and Machine Learning" --format csv
     """
+    from spendscope.analysis.costs import CostQuery, cost_by
+
     query = CostQuery.parse(by=by, start=start, end=end, granularity=granularity, metric=metric, where=where or ())
     with state(ctx).ledger(read_only=True) as ledger:
         result = cost_by(ledger, query)
@@ -58,6 +58,9 @@ def focus(
         spendscope export focus --out focus.parquet
         spendscope export focus --out 2025-q1.csv --from 2025-01-01 --to 2025-04-01
     """
+    from spendscope.analysis.costs import CostQuery
+    from spendscope.export.focus import export_focus
+
     q = CostQuery.parse(start=start, end=end)
     with state(ctx).ledger(read_only=True) as ledger:
         result = export_focus(ledger, out, start=q.start, end=q.end)

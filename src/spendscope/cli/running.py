@@ -9,11 +9,9 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from spendscope.analysis.summary import Summary, summarize
 from spendscope.cli.common import friendly_errors, interactive, state
 from spendscope.cli.ingesting import _progress_bar
 from spendscope.cli.output import console, money
-from spendscope.ingest.pipeline import ingest as run_ingest
 
 
 def _pct(value) -> str:
@@ -33,7 +31,7 @@ def _share_rows(items) -> list[list[str]]:
     return [[name, money(cost), "" if share is None else f"{share * 100:.1f}%"] for name, cost, share in items]
 
 
-def render_summary(summary: Summary) -> None:
+def render_summary(summary) -> None:
     out = console()
     ov = summary.overview
     if ov.first_day is None:
@@ -82,7 +80,9 @@ def demo(
 
 @friendly_errors
 def run_demo(ctx, *, seed, scale, months, out, serve, host, port) -> None:
+    from spendscope.analysis.summary import summarize
     from spendscope.demo import generate
+    from spendscope.ingest.pipeline import ingest as run_ingest
 
     st = state(ctx)
     out_console = console()
@@ -145,6 +145,7 @@ def summary(
 @friendly_errors
 def _summary(ctx, metric) -> None:
     from spendscope.analysis.costs import CostQuery
+    from spendscope.analysis.summary import summarize
 
     metric = CostQuery.parse(metric=metric).metric
     with state(ctx).ledger(read_only=True) as ledger:
