@@ -72,6 +72,12 @@ patterns = ["m5\\\\.large"]
 workload = "Platform"
 
 [[classification.rules]]
+id = "p5-is-research"
+kind = "gpu_instance"
+patterns = ["48xlarge On Demand Linux"]
+workload = "Experimentation"
+
+[[classification.rules]]
 id = "datasets-are-experiments"
 kind = "account"
 pattern = "datasets"
@@ -81,6 +87,8 @@ workload = "Experimentation"
     got = classified(settings, tmp_path)
     assert got["not_ai"][:2] == ("Platform", "m5-is-platform")
     assert got["account"][:2] == ("Experimentation", "datasets-are-experiments")
+    # a user's SKU rule listed before the bundled tag rule wins over a row's ai-workload tag
+    assert got["tag"][:2] == ("Experimentation", "p5-is-research")
     assert got["gpu_instance"][:2] == ("Training", "gpu-instance")  # defaults still apply after
 
 

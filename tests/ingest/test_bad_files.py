@@ -150,3 +150,8 @@ def test_empty_file(loaded, tmp_path):
 def test_not_a_billing_file(loaded, tmp_path):
     path = write_csv(tmp_path / "people.csv", ["name", "age"], [["ada", "36"]])
     assert_rejected(loaded, path, IngestError, "people.csv: no source recognises this file", "Closest: focus")
+
+
+def test_tags_that_are_not_json_at_all(loaded, tmp_path):
+    path = with_value(tmp_path, 88, "Tags", '{team: ml')
+    assert_rejected(loaded, path, RowError, "row 88", "column Tags", "'{team: ml' breaks Tags-C-001-M")

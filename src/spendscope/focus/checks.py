@@ -1,9 +1,10 @@
 """Conformance checks run on every load, keyed by FOCUS rule id, with the spec's sentence.
 
 They are generated from the column model: a non-nullable column gets its "MUST NOT be null" rule,
-a column with a vocabulary its "MUST be one of the allowed values" rule, and so on. All checks are
-counted in one aggregate query over the rows just normalised; a failing check is then located (file,
-row, column) by the ingest pipeline, and the user sees the rule id and the spec's sentence.
+a column with a vocabulary its "MUST be one of the allowed values" rule, and so on. They are counted
+before anything is written, from what the profiling pass and the lookup tables already hold (the
+distinct values and their row counts); a failing check is then located (file, row, column) by the
+ingest pipeline, and the user sees the rule id and the spec's sentence.
 
 >>> [c.rule_id for c in CHECKS if c.column == "ChargeCategory"]
 ['ChargeCategory-C-002-M', 'ChargeCategory-C-003-M']
@@ -20,16 +21,7 @@ import ibis.expr.types as ir
 
 from spendscope.focus.columns import ALL_COLUMNS
 from spendscope.focus.vocabulary import SERVICE_SUBCATEGORIES, VOCABULARIES, currency_codes
-
-
-@ibis.udf.scalar.builtin(name="json_type", signature=((dt.string,), dt.string))
-def _json_type(text):  # DuckDB: json_type(text) -> 'OBJECT', 'ARRAY', ...
-    ...
-
-
-@ibis.udf.scalar.builtin(name="json_valid", signature=((dt.string,), dt.boolean))
-def _json_valid(text):
-    ...
+from spendscope.normalize.jsontext import json_type, json_valid
 
 
 @dataclass(frozen=True)
@@ -39,7 +31,14 @@ class Check:
     sentence: str
     violation: Callable[[ir.Table], ir.BooleanValue]
     valid: tuple[str, ...] = ()
-    kind: str = "value"  # "not_null": reads only whether the column is null
+    # not_null: whether the column has a value; value: one column's value; pair: ServiceCategory and
+    # ServiceSubcategory together; json: a JSON text column
+    kind: str = "value"
+
+    @property
+    def family(self) -> str:
+        """Which distinct values the check reads (see ``count_in_values``)."""
+        return "pair" if self.kind == "pair" else self.column
 
 
 def _not_null(col: str) -> Callable[[ir.Table], ir.BooleanValue]:
@@ -57,7 +56,7 @@ def _currency(col: str) -> Callable[[ir.Table], ir.BooleanValue]:
 
 def _json_object(col: str) -> Callable[[ir.Table], ir.BooleanValue]:
     # A JSON object (key-value format); invalid text or any other JSON type is a violation.
-    return lambda t: t[col].notnull() & ~ibis.ifelse(_json_valid(t[col]), _json_type(t[col]) == "OBJECT", False)
+    return lambda t: t[col].notnull() & ~ibis.ifelse(json_valid(t[col]), json_type(t[col]) == "OBJECT", False)
 
 
 def _subcategory_parent(t: ir.Table) -> ir.BooleanValue:
@@ -82,34 +81,48 @@ def _build() -> tuple[Check, ...]:
                                 f"{col.name} MUST conform to CurrencyFormat requirements (an ISO 4217 code).", _currency(col.name)))
         if "key_value_format" in rules:
             checks.append(Check(rules["key_value_format"], col.name,
-                                f"{col.name} MUST conform to KeyValueFormat requirements (a JSON object).", _json_object(col.name)))
+                                f"{col.name} MUST conform to KeyValueFormat requirements (a JSON object).", _json_object(col.name),
+                                kind="json"))
     checks.append(Check("ServiceSubcategory-C-004-M", "ServiceSubcategory",
                         "ServiceSubcategory MUST have one and only one parent ServiceCategory as specified in the allowed values.",
-                        _subcategory_parent))
+                        _subcategory_parent, kind="pair"))
     return tuple(checks)
 
 
 CHECKS: tuple[Check, ...] = _build()
 
 
-def count_violations(table: ir.Table, checks: tuple[Check, ...] = CHECKS) -> dict[str, int]:
-    """Violations per rule id (zero counts left out).
+REQUIRED = tuple(c.column for c in CHECKS if c.kind == "not_null")
 
-    The checked columns repeat their values across rows (a few categories, one tag set per
-    resource), so the rows are first grouped by those values, with other mandatory columns reduced
-    to whether they are null; each rule is then evaluated once per group, weighted by its rows.
+
+def count_in_values(values: list[dict], missing: dict[str, int], checks: tuple[Check, ...] = CHECKS) -> dict[str, int]:
+    """Violations counted from distinct values and their row counts, without reading the rows.
+
+    ``values``: ``{"__family": ..., <columns>: ..., "__rows": n}``, one per distinct value of a
+    check's family (one column's value; for ``pair``, a ServiceCategory and ServiceSubcategory met
+    together). ``missing``: per required column, the rows without a value. JSON checks are left to
+    ``count_in_json``.
     """
-    value_columns = sorted({c.column for c in checks if c.kind != "not_null"} | {"ServiceCategory"})
-    null_columns = sorted({c.column for c in checks if c.kind == "not_null"} - set(value_columns))
-    grouped = table.group_by(
-        *value_columns, **{f"__null_{c}": table[c].isnull() for c in null_columns}
-    ).aggregate(__rows=table.count())
+    counts = {c.rule_id: missing.get(c.column, 0) for c in checks if c.kind == "not_null"}
+    value_checks = [c for c in checks if c.kind in ("value", "pair")]
+    if values:
+        columns = sorted({c.column for c in value_checks} | {"ServiceCategory"})
+        schema = ibis.schema({**{c: "string" for c in columns}, "__family": "string", "__rows": "int64"})
+        t = ibis.memtable([{k: v.get(k) for k in schema.names} for v in values], schema=schema)
+        aggs = {f"c{i}": ibis.ifelse((t.__family == c.family) & c.violation(t).fill_null(False), t.__rows, 0).sum()
+                for i, c in enumerate(value_checks)}
+        row = t.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+        counts.update({c.rule_id: int(row[f"c{i}"] or 0) for i, c in enumerate(value_checks)})
+    return {rule: n for rule, n in counts.items() if n}
 
-    def violation(check: Check) -> ir.BooleanValue:
-        if check.kind == "not_null" and check.column in null_columns:
-            return grouped[f"__null_{check.column}"]
-        return check.violation(grouped)
 
-    aggs = {f"c{i}": ibis.ifelse(violation(c), grouped.__rows, 0).sum() for i, c in enumerate(checks)}
-    row = grouped.aggregate(**aggs).to_pyarrow().to_pylist()[0]
-    return {c.rule_id: int(row[f"c{i}"] or 0) for i, c in enumerate(checks) if row[f"c{i}"]}
+def count_in_json(table: ir.Table, column: str, checks: tuple[Check, ...] = CHECKS) -> dict[str, int]:
+    """JSON checks of ``column`` over a table of its distinct values: rule id -> failing values."""
+    found = {}
+    for c in checks:
+        if c.kind == "json" and c.column == column:
+            n = table.filter(c.violation(table)).count().to_pyarrow().as_py()
+            if n:
+                found[c.rule_id] = int(n)
+    return found
+

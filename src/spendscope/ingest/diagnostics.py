@@ -30,12 +30,15 @@ def _first_row(table: ir.Table, cond: ir.BooleanValue) -> int | None:
 @contextlib.contextmanager
 def single_thread(con):
     """Row numbers of a CSV scan follow the file only when one thread reads it."""
-    before = con.raw_sql("SELECT current_setting('threads')").fetchone()[0]
+    threads = con.raw_sql("SELECT current_setting('threads')").fetchone()[0]
+    order = con.raw_sql("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
     con.raw_sql("SET threads = 1")
+    con.raw_sql("SET preserve_insertion_order = true")
     try:
         yield
     finally:
-        con.raw_sql(f"SET threads = {int(before)}")
+        con.raw_sql(f"SET threads = {int(threads)}")
+        con.raw_sql(f"SET preserve_insertion_order = {'true' if order else 'false'}")
 
 
 def cast_error(con, plan, info: FileInfo) -> RowError | None:
@@ -56,12 +59,13 @@ def cast_error(con, plan, info: FileInfo) -> RowError | None:
     return None if best is None else RowError(info.name, best[0], best[1], best[2])
 
 
-def rule_violation(con, plan, info: FileInfo, mappings, rules, tag_keys, failures: dict[str, int]) -> RowError:
-    """The first row of ``info`` breaking one of the failed rules, with the rule in the spec's words."""
+def rule_violation(con, plan, info: FileInfo, mappings, rules, tag_keys, failures: dict[str, int]) -> RowError | None:
+    """The first row of ``info`` breaking one of the failed rules, with the rule in the spec's words;
+    None when no row of this file breaks them."""
     by_id = {c.rule_id: c for c in focus_checks.CHECKS}
     with single_thread(con):
         raw, _ = open_raw(con, [info], numbered=True)
-        rows = normalized_rows(con, plan, raw, mappings, 0, rules, tag_keys, strict=False)
+        rows = normalized_rows(con, plan, raw, mappings, 0, rules, tag_keys, strict=False).table
         best = None
         for rule_id in failures:
             check = by_id[rule_id]
@@ -69,13 +73,11 @@ def rule_violation(con, plan, info: FileInfo, mappings, rules, tag_keys, failure
             if row is not None and (best is None or row < best[0]):
                 best = (row, check)
         if best is None:
-            check = by_id[next(iter(failures))]
-            return RowError(info.name, None, check.column,
-                            f"{check.rule_id}: {check.sentence} ({sum(failures.values()):,} rows)")
+            return None
         row, check = best
         value = rows.filter(rows[ROW_COLUMN] == row)[check.column].cast(dt.string).to_pyarrow().to_pylist()[0]
     hint = f"Valid values: {', '.join(check.valid)}." if check.valid else None
     shown = "null" if value is None else repr(value)
     return RowError(info.name, row, check.column,
-                    f"{shown} breaks {check.rule_id}: {check.sentence} ({failures[check.rule_id]:,} rows in all)",
-                    hint=hint)
+                    f"{shown} breaks {check.rule_id}: {check.sentence} ({failures[check.rule_id]:,} "
+                    f"{'rows' if check.kind != 'json' else 'distinct values'} in all)", hint=hint)

@@ -206,7 +206,7 @@ def ingest(
             rejects = None
             try:
                 raw, rejects = open_raw(writer.work, infos)
-                profiles = profiling.profile(plan, raw)
+                profiles = profiling.profile(plan, raw, focus_checks.REQUIRED)
             except duckdb.Error as exc:
                 writer.after_error()
                 raise _read_error(writer.work, group, rejects, exc) from exc
@@ -222,29 +222,28 @@ def ingest(
                 per_file[p.info.name] = (prof, mappings, list(p.plan.notes) + notes)
             mappings = profiling.merged([m for _, m, _ in per_file.values()])
             step += 1
-            progress(f"Loading {label}", step, total_steps)
+            progress(f"Checking {label}", step, total_steps)
+            for p in group:
+                prof, file_mappings, _ = per_file[p.info.name]
+                failures = focus_checks.count_in_values(profiling.check_values(prof, file_mappings), prof.missing)
+                if failures:
+                    writer.after_error()
+                    raise _violation(writer.work, plan, [p], file_mappings, rules, tag_keys, failures)
             try:
-                writer.insert(normalized_rows(writer.work, plan, raw, mappings, {p.info.key: p.load_id for p in group},
-                                              rules, tag_keys))
+                rows = normalized_rows(writer.work, plan, raw, mappings, {p.info.key: p.load_id for p in group},
+                                       rules, tag_keys)
+                failures = {**focus_checks.count_in_json(rows.tags, "Tags"),
+                            **focus_checks.count_in_json(rows.classes, "SkuPriceDetails")}
+                if failures:
+                    writer.after_error()
+                    raise _violation(writer.work, plan, group, mappings, rules, tag_keys, failures)
+                step += 1
+                progress(f"Loading {label}", step, total_steps)
+                writer.insert(rows.table)
             except duckdb.Error as exc:
                 writer.after_error()
                 raise _read_error(writer.work, group, rejects, exc) from exc
             raise_rejected(writer.work, rejects)
-            read = sum(part["rows"] for prof in profiles.values() for part in prof.partitions.values())
-            inserted = writer.rows([p.load_id for p in group]).count().to_pyarrow().as_py()
-            if inserted != read:
-                writer.after_error()
-                raise ReconciliationError(
-                    f"{label}: {read:,} rows were read but {inserted:,} would be loaded under their files' loads.",
-                    hint="Nothing was loaded. Please report this with the files: it is a bug in spendscope.")
-            step += 1
-            progress(f"Checking {label}", step, total_steps)
-            if focus_checks.count_violations(writer.rows([p.load_id for p in group])):
-                failing = next(p for p in group if focus_checks.count_violations(writer.rows([p.load_id])))
-                failures = focus_checks.count_violations(writer.rows([failing.load_id]))
-                writer.after_error()
-                raise diagnostics.rule_violation(writer.work, plan, failing.info, per_file[failing.info.name][1],
-                                                 rules, tag_keys, failures)
             step += 1
             for p in group:
                 prof, _, notes = per_file[p.info.name]
@@ -295,6 +294,16 @@ def _finish(writer, loaded, now) -> None:
         })
     writer.record(load_rows, part_rows)
     writer.commit()
+
+
+def _violation(con, plan, group: list[_Planned], mappings, rules, tag_keys, failures: dict[str, int]) -> RowError:
+    """The error for failed checks: the first file of ``group`` with a row that breaks them."""
+    for p in group:
+        found = diagnostics.rule_violation(con, plan, p.info, mappings, rules, tag_keys, failures)
+        if found is not None:
+            return found
+    rule = next(iter(failures))
+    return RowError(", ".join(p.info.name for p in group), None, None, f"breaks {rule} ({failures[rule]:,} rows)")
 
 
 def _read_error(con, group: list[_Planned], rejects, exc: Exception) -> IngestError:

@@ -22,6 +22,8 @@ from spendscope.normalize.units import normalize_unit
 
 ZERO = Decimal(0)
 _KEY_COLUMNS = ("ProviderName", "BillingAccountId", "BillingPeriodStart", "ServiceName", "__subcategory_missing")
+# Columns whose raw values the profile keeps without rewriting them.
+_AS_IS = ("BillingCurrency",)
 
 
 @dataclass
@@ -32,6 +34,8 @@ class Profile:
     values: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> raw value -> rows
     flags: dict[str, int] = field(default_factory=dict)
     subcategory_pairs: set[tuple[str, str]] = field(default_factory=set)
+    missing: dict[str, int] = field(default_factory=dict)  # mandatory column -> rows without a value
+    category_pairs: dict[tuple[str, str], int] = field(default_factory=dict)  # given (category, subcategory) -> rows
 
 
 def canonical(vocabulary: tuple[str, ...], raw: str) -> str:
@@ -40,14 +44,19 @@ def canonical(vocabulary: tuple[str, ...], raw: str) -> str:
     return folded.get(raw.lower().replace(" ", "").replace("_", "-"), raw)
 
 
-def profile(plan, raw: ir.Table) -> dict[str, Profile]:
-    """Profiles of the files in ``raw``, keyed by file path as read."""
+def profile(plan, raw: ir.Table, required: tuple[str, ...] = ()) -> dict[str, Profile]:
+    """Profiles of the files in ``raw``, keyed by file path as read.
+
+    ``required``: columns that must have a value; the profile counts the rows where they have none.
+    """
     keys = {FILE_COLUMN: raw[FILE_COLUMN], **plan.profile_keys(raw)}
     amounts = plan.source_amounts(raw)
     flags = plan.profile_flags(raw)
     aggs = {"__rows": raw.count(), "__billed": amounts["billed"].sum(), "__effective": amounts["effective"].sum()}
     for i, cond in enumerate(flags.values()):
         aggs[f"__flag{i}"] = cond.sum()
+    for i, name in enumerate(required):
+        aggs[f"__missing{i}"] = plan.missing(raw, name).sum()
     grouped = raw.group_by(**keys).aggregate(**aggs).to_pyarrow().to_pylist()
 
     profiles: dict[str, Profile] = defaultdict(Profile)
@@ -65,6 +74,11 @@ def profile(plan, raw: ir.Table) -> dict[str, Profile]:
             seen[g[name]] = seen.get(g[name], 0) + g["__rows"]
         for i, name in enumerate(flags):
             prof.flags[name] = prof.flags.get(name, 0) + (g[f"__flag{i}"] or 0)
+        for i, name in enumerate(required):
+            prof.missing[name] = prof.missing.get(name, 0) + (g[f"__missing{i}"] or 0)
+        if g.get("ServiceCategory") is not None and g.get("ServiceSubcategory") is not None:
+            pair = (g["ServiceCategory"], g["ServiceSubcategory"])
+            prof.category_pairs[pair] = prof.category_pairs.get(pair, 0) + g["__rows"]
         if g["__subcategory_missing"] and g["ServiceName"] is not None and g.get("ServiceCategory") is not None:
             prof.subcategory_pairs.add((g["ServiceName"], canonical(VOCABULARIES["ServiceCategory"], g["ServiceCategory"])))
     return dict(profiles)
@@ -74,6 +88,8 @@ def rewrites(prof: Profile) -> dict[str, dict[str, str]]:
     """Raw value -> normalised value, per column, for the values that change."""
     out = {}
     for name, seen in prof.values.items():
+        if name in _AS_IS:
+            continue
         if name in VOCABULARIES:
             changed = {raw: canonical(VOCABULARIES[name], raw) for raw in seen}
         else:
@@ -102,6 +118,20 @@ def file_mappings(plan, prof: Profile) -> tuple[Mappings, list[str]]:
         if count:
             notes.append(plan.describe_flag(flag, count))
     return mappings, notes
+
+
+def check_values(prof: Profile, mappings: Mappings) -> list[dict]:
+    """The distinct normalised values the checks read, with their row counts (see checks.count_in_values)."""
+    out = []
+    for name, seen in prof.values.items():
+        if name in VOCABULARIES or name in _AS_IS:
+            rewrite = mappings.values.get(name, {})
+            out.extend({"__family": name, name: rewrite.get(raw, raw), "__rows": n} for raw, n in seen.items())
+    categories, subcategories = mappings.values.get("ServiceCategory", {}), mappings.values.get("ServiceSubcategory", {})
+    for (category, subcategory), n in prof.category_pairs.items():
+        out.append({"__family": "pair", "ServiceCategory": categories.get(category, category),
+                    "ServiceSubcategory": subcategories.get(subcategory, subcategory), "__rows": n})
+    return out
 
 
 def merged(all_mappings: list[Mappings]) -> Mappings:

@@ -87,7 +87,7 @@ class DuckDBWriter:
 class CopyOnWriteWriter:
     def __init__(self, ledger: Ledger):
         self.ledger = ledger
-        self.work = ibis.duckdb.connect(memory_limit=ledger.settings.memory_limit)
+        self.work = ibis.duckdb.connect(memory_limit=ledger.settings.memory_limit, preserve_insertion_order=False)
         self.work.create_table(s.COSTS, schema=s.costs_schema())
         self.stage = Path(tempfile.mkdtemp(prefix="spendscope-stage-"))
         self._parts = 0

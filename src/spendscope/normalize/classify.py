@@ -1,8 +1,10 @@
 """AI classification: which rows are AI spend, and of which workload class.
 
 The rules are data (``spendscope/data/classification.toml``, overridable in ``spendscope.toml``);
-this module compiles them, in order, into one Ibis ``CASE`` expression, so classification runs in
-the engine at ingest. The first matching rule wins and its id goes to ``x_AiRule``.
+this module compiles them into Ibis ``CASE`` expressions, so classification runs in the engine at
+ingest. The first matching rule wins and its id goes to ``x_AiRule``. Tag rules read only the tags
+and the others only the SKU, service and account columns, so each kind is evaluated once per
+distinct value of what it reads (``match_tags``, ``match_others``) and ``winner`` picks the earlier.
 
 >>> [r.id for r in load_rules()][:2]
 ['tag-ai-workload', 'token-billed']
@@ -111,11 +113,7 @@ def load_rules(user: Mapping[str, Any] | None = None) -> Rules:
 
 @dataclass
 class RowText:
-    """The normalised columns the rules read, as Ibis expressions over the row being loaded.
-
-    ``tag_verdicts`` holds, per tag rule id, the workload that rule gives the row (or null), worked
-    out beforehand from the row's tags with ``tag_verdict``.
-    """
+    """The normalised columns the non-tag rules read, as Ibis expressions."""
 
     service_name: ir.StringValue
     service_category: ir.StringValue
@@ -123,7 +121,41 @@ class RowText:
     sku_text: ir.StringValue
     units: ir.StringValue
     accounts: ir.StringValue
-    tag_verdicts: dict[str, ir.StringValue]
+
+
+@dataclass(frozen=True)
+class Match:
+    """The first matching rule among some of the rules: its position in the full list, workload and id."""
+
+    rank: ir.IntegerValue
+    workload: ir.StringValue
+    rule_id: ir.StringValue
+
+
+def _first(branches: list[tuple[ir.BooleanValue, ir.StringValue, str, int]]) -> Match:
+    if not branches:
+        return Match(ibis.null(dt.int32), ibis.null(dt.string), ibis.null(dt.string))
+    return Match(
+        ibis.cases(*[(c, ibis.literal(rank, type=dt.int32)) for c, _, _, rank in branches], else_=ibis.null(dt.int32)),
+        ibis.cases(*[(c, w) for c, w, _, _ in branches], else_=ibis.null(dt.string)),
+        ibis.cases(*[(c, ibis.literal(i)) for c, _, i, _ in branches], else_=ibis.null(dt.string)),
+    )
+
+
+def match_tags(rules: Rules, tags: TagLookup) -> Match:
+    """The first tag rule that applies to a row with these tags."""
+    branches = []
+    for rank, rule in enumerate(rules):
+        if rule.kind == "tag":
+            verdict = tag_verdict(rule, rules.values, tags)
+            branches.append((verdict.notnull(), verdict, rule.id, rank))
+    return _first(branches)
+
+
+def winner(tagged: Match, other: Match) -> tuple[ir.StringValue, ir.StringValue]:
+    """(x_AiWorkload, x_AiRule): the earlier of the two matches in rule order, as one ordered list would give."""
+    tag_first = tagged.rank.notnull() & (other.rank.isnull() | (tagged.rank < other.rank)).fill_null(False)
+    return ibis.ifelse(tag_first, tagged.workload, other.workload), ibis.ifelse(tag_first, tagged.rule_id, other.rule_id)
 
 
 def tag_verdict(rule: Rule, values: Mapping[str, str], tags: TagLookup) -> ir.StringValue:
@@ -138,36 +170,29 @@ def _matches(text: ir.StringValue, regex: str) -> ir.BooleanValue:
     return text.re_search(regex).fill_null(False)
 
 
-def classify(rules: Rules, row: RowText) -> tuple[ir.StringValue, ir.StringValue]:
-    """(x_AiWorkload, x_AiRule) expressions: first matching rule wins; null when none does."""
-    branches: list[tuple[ir.BooleanValue, ir.StringValue, str]] = []
-    for rule in rules:
+def match_others(rules: Rules, row: RowText) -> Match:
+    """The first rule other than a tag rule that matches the row."""
+    branches: list[tuple[ir.BooleanValue, ir.StringValue, str, int]] = []
+    for rank, rule in enumerate(rules):
+        add = lambda cond, workload=rule.workload, rid=rule.id, r=rank: branches.append(  # noqa: E731
+            (cond, ibis.literal(workload), rid, r))
         if rule.kind == "tag":
-            verdict = row.tag_verdicts[rule.id]
-            branches.append((verdict.notnull(), verdict, rule.id))
+            continue
         elif rule.kind == "token":
-            cond = _matches(row.units, r"(?i)\btokens?\b") | _matches(row.sku_text, r"(?i)\btokens?\b")
-            branches.append((cond, ibis.literal(rule.workload), rule.id))
+            add(_matches(row.units, r"(?i)\btokens?\b") | _matches(row.sku_text, r"(?i)\btokens?\b"))
         elif rule.kind == "service":
             cond = _matches(row.service_name, rule.service)
-            if rule.sku:
-                cond &= _matches(row.sku_text, rule.sku)
-            branches.append((cond, ibis.literal(rule.workload), rule.id))
+            add(cond & _matches(row.sku_text, rule.sku) if rule.sku else cond)
         elif rule.kind == "gpu_instance":
-            cond = ibis.or_(*[_matches(row.sku_text, rx) for rx in rule.regexes()])
-            branches.append((cond, ibis.literal(rule.workload), rule.id))
+            add(ibis.or_(*[_matches(row.sku_text, rx) for rx in rule.regexes()]))
         elif rule.kind == "account":
-            branches.append((_matches(row.accounts, rule.pattern), ibis.literal(rule.workload), rule.id))
+            add(_matches(row.accounts, rule.pattern))
         elif rule.kind == "category":
             cond = (row.service_category == rule.category).fill_null(False)
             if rule.subcategories:
                 cond &= row.service_subcategory.isin(rule.subcategories).fill_null(False)
-            branches.append((cond, ibis.literal(rule.workload), rule.id))
-    if not branches:
-        return ibis.null(dt.string), ibis.null(dt.string)
-    workload = ibis.cases(*[(c, w) for c, w, _ in branches], else_=ibis.null(dt.string))
-    rule_id = ibis.cases(*[(c, ibis.literal(i)) for c, _, i in branches], else_=ibis.null(dt.string))
-    return workload, rule_id
+            add(cond)
+    return _first(branches)
 
 
 TOKEN_CLASS_PATTERNS = (

@@ -24,6 +24,12 @@ def text(value: ir.Value) -> ir.StringValue:
     return value.cast(dt.string)
 
 
+# Text with at most 8 integer and 10 decimal digits converts exactly through DECIMAL(18, 10), which
+# DuckDB parses ~35 times faster than DECIMAL(38, 18); anything longer takes the exact slow path.
+_SHORT_DECIMAL = r"^-?[0-9]{1,8}(\.[0-9]{0,10})?$"
+SHORT = dt.Decimal(18, 10)
+
+
 def decimal(value: ir.Value, *, strict: bool = True) -> ir.DecimalValue:
     """An exact DECIMAL(38, 18); ``strict=False`` gives null where the value is not a number."""
     typ = value.type()
@@ -31,7 +37,13 @@ def decimal(value: ir.Value, *, strict: bool = True) -> ir.DecimalValue:
         value = value.cast(dt.string)
     elif typ.is_string():
         value = text(value)
-    return value.cast(MONEY) if strict else value.try_cast(MONEY)
+    else:
+        return value.cast(MONEY) if strict else value.try_cast(MONEY)
+    convert = (lambda v, t: v.cast(t)) if strict else (lambda v, t: v.try_cast(t))
+    return ibis.cases(
+        (value.re_search(_SHORT_DECIMAL), convert(value, SHORT).cast(MONEY)),
+        else_=convert(value, MONEY),
+    )
 
 
 def timestamp(value: ir.Value, *, strict: bool = True) -> ir.TimestampValue:

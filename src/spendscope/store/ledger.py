@@ -78,7 +78,9 @@ class Ledger:
                     hint="Load data with `spendscope ingest PATH` or build the demo with `spendscope demo`.",
                 )
             Path(path).absolute().parent.mkdir(parents=True, exist_ok=True)
-        config = {"memory_limit": settings.memory_limit}
+        # The ledger never relies on row order; not preserving it lets big loads run in parallel
+        # within the memory limit.
+        config = {"memory_limit": settings.memory_limit, "preserve_insertion_order": False}
         if settings.threads:
             config["threads"] = settings.threads
         con = backends.connect_duckdb(path, read_only=read_only and path != ":memory:", config=config,

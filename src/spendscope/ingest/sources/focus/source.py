@@ -90,13 +90,26 @@ class FocusPlan:
             "BillingPeriodStart": self.column(raw, "BillingPeriodStart", Mappings(), strict=False),
             "ServiceName": self.column(raw, "ServiceName", Mappings()),
         }
-        for name in m.VOCABULARY_COLUMNS + m.UNIT_COLUMNS:
+        for name in m.VOCABULARY_COLUMNS + m.UNIT_COLUMNS + ("BillingCurrency",):
             if name in self.resolved:
                 keys[name] = v.text(self.raw(raw, name))
         keys["__subcategory_missing"] = (
             v.text(self.raw(raw, "ServiceSubcategory")).isnull() if "ServiceSubcategory" in self.resolved else ibis.literal(True)
         )
         return keys
+
+    def missing(self, raw: ir.Table, name: str) -> ir.BooleanValue:
+        """Where column ``name`` has no value in the file, after the derivations FOCUS allows."""
+        cond = ibis.literal(True)
+        source, seen = name, set()
+        while source is not None and source not in seen:
+            seen.add(source)
+            if source in self.resolved:
+                col = self.raw(raw, source)
+                # typed columns (Parquet) have real nulls; only text can hold placeholders like "NULL"
+                cond &= v.text(col).isnull() if col.type().is_string() else col.isnull()
+            source = m.DERIVED.get(source)
+        return cond
 
     def profile_flags(self, raw: ir.Table) -> Mapping[str, ir.BooleanValue]:
         """Row conditions counted in the profiling pass, for the notes."""
