@@ -5,8 +5,11 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The FOCUS validator needs Python >= 3.12, in its own virtualenv.
-PY312 ?= $(shell command -v python3.12 2>/dev/null || ls $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.12*/bin/python3 2>/dev/null | tail -n 1)
+# The FOCUS validator needs Python >= 3.12, in its own virtualenv. The first interpreter
+# that really runs (a pyenv shim for a version not selected does not) is used.
+PY312 ?= $(shell for c in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[2-9]*/bin/python3 2>/dev/null) \
+  $$(command -v python3.13 python3.12 2>/dev/null); do \
+  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo "$$c"; break; }; done)
 VALIDATOR_VENV := .venv-validator
 CHROMIUM ?= /usr/bin/chromium
 

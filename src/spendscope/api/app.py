@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -25,6 +27,7 @@ DESCRIPTION = (
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+SERVER_BUSY_TIMEOUT = 10.0
 
 
 def _host_name(header: str) -> str:
@@ -42,7 +45,9 @@ def create_app(settings: Settings, host: str | None = None) -> FastAPI:
     """
     # No /docs or /redoc: FastAPI's pages load their scripts from a CDN, and the server works offline.
     app = FastAPI(title="spendscope", version=__version__, description=DESCRIPTION, docs_url=None, redoc_url=None)
-    app.state.settings = settings
+    # A request should not hang for the CLI's full busy timeout while a long ingest writes the
+    # ledger: after a few seconds the page says "busy, retry" (503 with Retry-After) instead.
+    app.state.settings = dataclasses.replace(settings, busy_timeout=min(settings.busy_timeout, SERVER_BUSY_TIMEOUT))
     errors.install(app)
     app.include_router(routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
