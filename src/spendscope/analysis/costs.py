@@ -232,10 +232,8 @@ def cost_by(ledger: Ledger, query: CostQuery) -> CostTable:
         expr = expr.order_by(order)
     else:
         expr = costs.aggregate(**{query.metric: metric})
-    table = expr.to_pyarrow()
-    rows = []
-    for r in table.to_pylist():
+    rows = ledger.fetch(expr)
+    for r in rows:
         if r[query.metric] is None:
             r[query.metric] = Decimal(0)
-        rows.append(r)
-    return CostTable(tuple(table.column_names), tuple(rows), query.metric)
+    return CostTable(tuple(expr.columns), tuple(rows), query.metric)

@@ -20,12 +20,10 @@ def load_history(ledger: Ledger) -> list[dict]:
         partitions=joined.count(),
         current=(joined.load_id == joined.latest).sum(),
     )
-    table = (
+    table = ledger.fetch(
         loads.left_join(per_load, loads.load_id == per_load.load_id)
         .select(loads, per_load.partitions, per_load.current)
         .order_by(loads.load_id.desc())
-        .to_pyarrow()
-        .to_pylist()
     )
     for row in table:
         total, current = row.pop("partitions") or 0, row.pop("current") or 0

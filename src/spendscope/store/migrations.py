@@ -31,7 +31,7 @@ class Migration:
 
 def _create_tables(ledger: "Ledger") -> None:
     con = ledger.con
-    existing = set(con.list_tables())
+    existing = ledger.tables()
     for name, sch in (
         (s.COSTS, s.costs_schema(max_version=1)),
         (s.LOADS, s.LOADS_SCHEMA),
@@ -61,12 +61,11 @@ LATEST_VERSION = MIGRATIONS[-1].version
 
 def schema_version(ledger: "Ledger") -> int:
     """The ledger's schema version; 0 for an empty database."""
-    con = ledger.con
-    if s.META not in con.list_tables():
+    if s.META not in ledger.tables():
         return 0
-    meta = con.table(s.META)
-    rows = meta.filter(meta.key == "schema_version").select("value").to_pyarrow().column("value").to_pylist()
-    return max((int(v) for v in rows), default=0)
+    meta = ledger.table(s.META)
+    rows = ledger.fetch(meta.filter(meta.key == "schema_version").select("value"))
+    return max((int(r["value"]) for r in rows), default=0)
 
 
 def migrate(ledger: "Ledger", migrations: tuple[Migration, ...] = MIGRATIONS, target: int | None = None) -> list[int]:
@@ -78,7 +77,7 @@ def migrate(ledger: "Ledger", migrations: tuple[Migration, ...] = MIGRATIONS, ta
             f"The ledger has schema version {current}, newer than this spendscope knows ({migrations[-1].version}).",
             hint="Upgrade spendscope (pip install -U spendscope) to open it.",
         )
-    if s.META not in ledger.con.list_tables():
+    if s.META not in ledger.tables():
         ledger.con.create_table(s.META, schema=s.META_SCHEMA)
     applied = []
     for m in migrations:
