@@ -62,6 +62,8 @@ def assert_rejected(ledger, path: Path, exc_type, *fragments: str) -> IngestErro
     for fragment in fragments:
         assert fragment in message, message
     assert snapshot(ledger) == before
+    # the insert's optimizer setting does not outlive a failed load either
+    assert ledger.duckdb.sql("SELECT current_setting('disabled_optimizers')").fetchone()[0] == ""
     return info.value
 
 

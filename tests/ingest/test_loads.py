@@ -184,3 +184,23 @@ def test_focus_11_file_is_detected(ledger, tmp_path):
     path = write(tmp_path / "v11.csv", header + ["ServiceSubcategory"],
                  [r + [subcategory_for(r[name], r[category])] for r in rows[:5]])
     assert ingest(ledger, [str(path)]).files[0].format_version == "1.1"
+
+
+def test_csv_and_parquet_of_one_export_give_the_same_rows(tmp_path):
+    """CSV collects the lookups' inputs in the profiling scan, Parquet reads them separately: same rows."""
+    from spendscope.settings import Settings
+    from spendscope.store.ledger import Ledger
+
+    parquet = tmp_path / "sample.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{SAMPLE_FOCUS}', all_varchar=true)) TO '{parquet}'")
+    rows = {}
+    for path in (SAMPLE_FOCUS, parquet):
+        with Ledger.open(Settings.load(environ={}, db=str(tmp_path / f"{path.suffix[1:]}.duckdb"))) as ledger:
+            ingest(ledger, [str(path)])
+            rows[path.suffix] = ledger.duckdb.sql("SELECT * EXCLUDE (x_LoadId) FROM costs ORDER BY ALL").fetchall()
+            filled = ledger.duckdb.sql("SELECT count(x_AiWorkload), count(x_Application), count(x_Environment) FROM costs")
+            assert filled.fetchone() == (17, 660, 702)  # classification and tag lookups joined back
+            # the insert's optimizer setting does not outlive it
+            assert ledger.duckdb.sql("SELECT current_setting('disabled_optimizers')").fetchone()[0] == ""
+    assert len(rows[".csv"]) == 1000
+    assert rows[".csv"] == rows[".parquet"]

@@ -3,20 +3,26 @@
 Per file it finds the source's own totals per partition (for reconciliation), the raw values of
 enum and unit columns (so they can be normalised, and each rewrite reported with its row count),
 and counts for the other notes. Grouping by a few low-cardinality columns keeps it cheap: only
-the columns named are read.
+the columns named are read. The same scan collects the distinct inputs of the tag and
+classification lookups (see ``ingest.rows``), so a CSV file is parsed twice in all: here, and
+when its rows are inserted.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from spendscope.focus.vocabulary import VOCABULARIES
 from spendscope.ingest.base import Mappings
-from spendscope.ingest.reading import FILE_COLUMN
+from spendscope.ingest.reading import FILE_COLUMN, unique_name
 from spendscope.normalize.services import subcategory_for
 from spendscope.normalize.units import normalize_unit
 
@@ -44,20 +50,71 @@ def canonical(vocabulary: tuple[str, ...], raw: str) -> str:
     return folded.get(raw.lower().replace(" ", "").replace("_", "-"), raw)
 
 
-def profile(plan, raw: ir.Table, required: tuple[str, ...] = ()) -> dict[str, Profile]:
-    """Profiles of the files in ``raw``, keyed by file path as read.
+@dataclass
+class Scan:
+    """What the profiling pass found: per-file profiles, and the distinct raw inputs of each lookup."""
+
+    profiles: dict[str, Profile]
+    distinct: dict[str, ir.Table]  # lookup -> distinct combinations of the raw columns it reads
+    columns: dict[str, list[str]]  # lookup -> those raw columns
+
+
+def referenced(expr: ir.Value, table: ir.Table) -> list[str]:
+    """The columns of ``table`` that ``expr`` reads."""
+    return sorted({node.name for node in expr.op().find(ops.Field) if node.rel == table.op()})
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def profile(con, plan, raw: ir.Table, required: tuple[str, ...] = (),
+            lookups: Mapping[str, tuple[str, ...]] | None = None) -> Scan:
+    """Profile the files in ``raw`` (keyed by file path as read), in one scan.
 
     ``required``: columns that must have a value; the profile counts the rows where they have none.
+    ``lookups``: lookup name -> the ledger columns it is computed from. The same scan also collects
+    the distinct values of the raw columns behind them (found in the plan's own expressions), with
+    ``GROUPING SETS``: for CSV every separate scan would be another full parse of the file.
     """
+    lookups = lookups or {}
     keys = {FILE_COLUMN: raw[FILE_COLUMN], **plan.profile_keys(raw)}
     amounts = plan.source_amounts(raw)
     flags = plan.profile_flags(raw)
-    aggs = {"__rows": raw.count(), "__billed": amounts["billed"].sum(), "__effective": amounts["effective"].sum()}
-    for i, cond in enumerate(flags.values()):
-        aggs[f"__flag{i}"] = cond.sum()
-    for i, name in enumerate(required):
-        aggs[f"__missing{i}"] = plan.missing(raw, name).sum()
-    grouped = raw.group_by(**keys).aggregate(**aggs).to_pyarrow().to_pylist()
+    counted = {**{f"__flag{i}": cond for i, cond in enumerate(flags.values())},
+               **{f"__missing{i}": plan.missing(raw, name) for i, name in enumerate(required)}}
+
+    key_names = {name: f"__key{i}" for i, name in enumerate(keys)}
+    pre: dict[str, ir.Value] = {key_names[name]: value for name, value in keys.items()}
+    sets = [list(pre)]
+    columns: dict[str, list[str]] = {}
+    for j, (lookup, names) in enumerate(lookups.items()):
+        cols = sorted({c for n in names for c in referenced(plan.column(raw, n, Mappings()), raw)})
+        columns[lookup] = cols
+        pre[f"__set{j}"] = ibis.literal(j, type=dt.int16)  # marks the rows of this grouping set
+        pre.update({f"__in{j}_{i}": raw[c] for i, c in enumerate(cols)})
+        sets.append([f"__set{j}"] + [f"__in{j}_{i}" for i in range(len(cols))])
+    sums = {"__billed": amounts["billed"], "__effective": amounts["effective"],
+            **{name: cond.cast(dt.int64) for name, cond in counted.items()}}
+    pre.update({f"{name}_value": value for name, value in sums.items()})
+
+    grouping = ", ".join("(" + ", ".join(_q(c) for c in group) + ")" for group in sets)
+    selected = [_q(c) for group in sets for c in group]
+    selected += ["count(*) AS __rows"] + [f"sum({_q(n + '_value')}) AS {_q(n)}" for n in sums]
+    name = unique_name("scan")
+    con.raw_sql(
+        f"CREATE TEMP TABLE {_q(name)} AS SELECT {', '.join(selected)} "
+        f"FROM ({ibis.to_sql(raw.select(**pre), dialect='duckdb')}) GROUP BY GROUPING SETS ({grouping})"
+    )
+    table = con.table(name)
+    mine = table.filter(*[table[f"__set{j}"].isnull() for j in range(len(lookups))]) if lookups else table
+    grouped = mine.select(**{k: mine[key_names[k]] for k in keys}, __rows=mine.__rows,
+                          **{n: mine[n] for n in sums}).to_pyarrow().to_pylist()
+    distinct = {}
+    for j, lookup in enumerate(lookups):
+        part = table.filter(table[f"__set{j}"].notnull())
+        distinct[lookup] = part.select(**{c: part[f"__in{j}_{i}"] for i, c in enumerate(columns[lookup])}
+                                       or {"__set": part[f"__set{j}"]})
 
     profiles: dict[str, Profile] = defaultdict(Profile)
     for g in grouped:
@@ -81,7 +138,7 @@ def profile(plan, raw: ir.Table, required: tuple[str, ...] = ()) -> dict[str, Pr
             prof.category_pairs[pair] = prof.category_pairs.get(pair, 0) + g["__rows"]
         if g["__subcategory_missing"] and g["ServiceName"] is not None and g.get("ServiceCategory") is not None:
             prof.subcategory_pairs.add((g["ServiceName"], canonical(VOCABULARIES["ServiceCategory"], g["ServiceCategory"])))
-    return dict(profiles)
+    return Scan(dict(profiles), distinct, columns)
 
 
 def rewrites(prof: Profile) -> dict[str, dict[str, str]]:

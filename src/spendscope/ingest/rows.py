@@ -35,6 +35,8 @@ CLASS_INPUTS = (
     "ServiceName", "ServiceCategory", "ServiceSubcategory", "SkuMeter", "ChargeDescription", "SkuId", "ResourceType",
     "ConsumedUnit", "PricingUnit", "BillingAccountName", "SubAccountName", "SubAccountId", "SkuPriceDetails",
 )
+# The ledger columns each lookup is computed from; the profiling scan collects their distinct raw inputs.
+LOOKUP_INPUTS = {"tags": ("Tags",), "classes": CLASS_INPUTS}
 
 
 def _join_text(*parts: ir.StringValue) -> ir.StringValue:
@@ -108,14 +110,27 @@ class NormalizedRows:
 
 
 def normalized_rows(con, plan, raw: ir.Table, mappings: Mappings, ids: dict[str, int] | int, rules: cl.Rules,
-                    tag_keys: dict[str, tuple[str, ...]], *, strict: bool = True) -> NormalizedRows:
-    """The ledger rows of the files in ``raw``; ``strict=False`` turns bad values into nulls (diagnostics)."""
+                    tag_keys: dict[str, tuple[str, ...]], *, strict: bool = True,
+                    distinct: dict[str, ir.Table] | None = None) -> NormalizedRows:
+    """The ledger rows of the files in ``raw``; ``strict=False`` turns bad values into nulls (diagnostics).
+
+    ``distinct``: the distinct raw inputs of each lookup (``LOOKUP_INPUTS``), as the profiling scan
+    collected them; without it they are read from the files once more.
+    """
     keep = [ROW_COLUMN] if ROW_COLUMN in raw.columns else []
     focus = view(con, raw.select(
         **{name: plan.column(raw, name, mappings, strict=strict) for name in FOCUS_COLUMN_NAMES},
         __load=load_ids(raw, ids), **{k: raw[k] for k in keep}))
-    tags = _tag_values(con, focus, rules, tag_keys)
-    classes = _classes(con, focus, rules)
+
+    def inputs(lookup: str) -> ir.Table:
+        names = LOOKUP_INPUTS[lookup]
+        if distinct is None:
+            return focus.select(*names)
+        d = distinct[lookup]
+        return d.select(**{n: plan.column(d, n, mappings, strict=strict) for n in names})
+
+    tags = _tag_values(con, inputs("tags"), rules, tag_keys)
+    classes = _classes(con, inputs("classes"), rules)
     joined = (
         focus.left_join(tags, focus.Tags.identical_to(tags.Tags))
         .left_join(classes, [focus[c].identical_to(classes[c]) for c in CLASS_INPUTS])
