@@ -91,6 +91,38 @@ def sources_reference() -> str:
     out = [HEADER, "# Sources\n\n", "| Source | Reads |\n|---|---|\n"]
     for name, cls in sources().items():
         out.append(f"| `{name}` | {cls.description} |\n")
+    out.append(_cur_reference())
+    return "".join(out)
+
+
+def _cur_reference() -> str:
+    from spendscope.ingest.sources.aws_cur import mapping as m
+
+    out = [
+        "\n## AWS Cost and Usage Report: what each line item type becomes\n\n",
+        "One ledger row per CUR row. BilledCost is `line_item_unblended_cost` on every row, so its sum is the "
+        "invoice (a Savings Plan's covered usage and its negation cancel). EffectiveCost is the amortised cost; "
+        "after each load both sums are checked against the file's own, exactly.\n\n",
+        "| Line item type | ChargeCategory | ChargeFrequency | PricingCategory | Commitment | EffectiveCost |\n",
+        "|---|---|---|---|---|---|\n",
+    ]
+    effective = {
+        "SavingsPlanCoveredUsage": "`savings_plan_savings_plan_effective_cost`",
+        "SavingsPlanRecurringFee": "`savings_plan_total_commitment_to_date - savings_plan_used_commitment` (unused)",
+        "SavingsPlanNegation": "0", "SavingsPlanUpfrontFee": "0",
+        "DiscountedUsage": "`reservation_effective_cost`",
+        "RIFee": "`reservation_unused_amortized_upfront_fee_for_billing_period + reservation_unused_recurring_fee`",
+        "Fee": "0 for a reservation's upfront fee, else unblended",
+    }
+    for name, (category, frequency, pricing, kind, _status) in m.LINE_ITEM_TYPES.items():
+        commitment = m.COMMITMENT_TYPES.get(kind, "") if kind else ""
+        out.append(f"| {name} | {category} | {frequency} | {pricing or ''} | {commitment} | "
+                   f"{effective.get(name, 'unblended')} |\n")
+    category, frequency, *_ = m.UNKNOWN_TYPE
+    out.append(f"| any other | {category} | {frequency} |  |  | unblended |\n")
+    out.append("\nSpot usage (`SpotUsage:` usage types) is PricingCategory Dynamic. ServiceCategory comes from the "
+               "product code (`src/spendscope/data/aws_service_categories.csv`, after the FinOps Foundation's "
+               "focus_converters). Bedrock token usage types give SkuPriceDetails `ModelId` and `TokenType`.\n")
     return "".join(out)
 
 

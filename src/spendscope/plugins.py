@@ -16,7 +16,7 @@ from spendscope.errors import UnknownNameError
 hookspec = pluggy.HookspecMarker("spendscope")
 hookimpl = pluggy.HookimplMarker("spendscope")
 
-DEFAULT_PLUGINS = ("spendscope.ingest.sources.focus",)
+DEFAULT_PLUGINS = ("spendscope.ingest.sources.focus", "spendscope.ingest.sources.aws_cur")
 
 
 class HookSpecs:

@@ -77,7 +77,8 @@ def ingest(
         if r.status == "unchanged":
             out.print(f"[dim]{r.file}: already loaded (load {r.load_id}), nothing changed.[/dim]")
             continue
-        out.print(f"[bold]{r.file}[/bold]: {r.rows:,} rows from {r.source} (FOCUS {r.format_version}), load {r.load_id}")
+        version = f"FOCUS {r.format_version}" if r.source == "focus" else r.format_version
+        out.print(f"[bold]{r.file}[/bold]: {r.rows:,} rows from {r.source} ({version}), load {r.load_id}")
         for note in r.notes:
             out.print(f"  [dim]- {note}[/dim]")
     loaded = [row for row in rows if row["status"] == "loaded"]

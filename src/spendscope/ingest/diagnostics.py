@@ -13,8 +13,6 @@ import ibis.expr.types as ir
 
 from spendscope.errors import RowError
 from spendscope.focus import checks as focus_checks
-from spendscope.focus.columns import COLUMNS
-from spendscope.ingest.base import Mappings
 from spendscope.ingest.files import FileInfo
 from spendscope.ingest.reading import ROW_COLUMN, open_raw
 from spendscope.ingest.rows import normalized_rows
@@ -46,16 +44,13 @@ def cast_error(con, plan, info: FileInfo) -> RowError | None:
     with single_thread(con):
         raw, _ = open_raw(con, [info], numbered=True)
         best: tuple[int, str, str] | None = None
-        for name, raw_col in plan.resolved.items():
-            kind = _KINDS.get(COLUMNS[name].data_type)
-            if kind is None:
-                continue
+        for name, raw_col, kind, converted in plan.conversions(raw):
             text = raw[raw_col].cast(dt.string)
-            bad = text.notnull() & ~text.isin(("", "NULL")) & plan.typed(raw, name, Mappings(), strict=False).isnull()
+            bad = text.notnull() & ~text.isin(("", "NULL")) & converted.isnull()
             row = _first_row(raw, bad)
             if row is not None and (best is None or row < best[0]):
                 value = raw.filter(raw[ROW_COLUMN] == row)[raw_col].cast(dt.string).to_pyarrow().to_pylist()[0]
-                best = (row, name, f"{value!r} is not {kind}.")
+                best = (row, name, f"{value!r} is not {_KINDS[kind]}.")
     return None if best is None else RowError(info.name, best[0], best[1], best[2])
 
 

@@ -28,3 +28,8 @@ def json_keys(text):
 @ibis.udf.scalar.builtin(name="json_extract_string", signature=((dt.string, dt.Array(dt.string)), dt.Array(dt.string)))
 def json_extract_strings(text, paths):
     """The values at several JSON paths, with one parse (DuckDB's ``json ->> [paths]``)."""
+
+
+@ibis.udf.scalar.builtin(name="json_merge_patch", signature=((dt.json, dt.json), dt.json))
+def json_merge_patch(target, patch):
+    """RFC 7386 merge: keys of ``patch`` set on ``target``; a null value removes the key."""

@@ -83,6 +83,15 @@ class FocusPlan:
             value = ibis.coalesce(value, key.cases(*lookup.items(), else_=ibis.null(dt.string)))
         return value
 
+    def conversions(self, raw: ir.Table) -> list[tuple[str, str, str, ir.Value]]:
+        """(column, the file's column, kind, value or null where it does not convert), for diagnostics."""
+        out = []
+        for name, raw_col in self.resolved.items():
+            kind = COLUMNS[name].data_type
+            if kind in ("decimal", "datetime"):
+                out.append((name, raw_col, kind, self.typed(raw, name, Mappings(), strict=False)))
+        return out
+
     def profile_keys(self, raw: ir.Table) -> Mapping[str, ir.Value]:
         keys: dict[str, ir.Value] = {
             "ProviderName": self.column(raw, "ProviderName", Mappings()),

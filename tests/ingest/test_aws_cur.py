@@ -1,0 +1,198 @@
+"""AWS Cost and Usage Reports: detected from the header, every line item type mapped to its FOCUS
+meaning, amounts reconciled exactly, bad files rejected with the ledger unchanged."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from spendscope.errors import RowError, SchemaError, UnknownFormatError
+from spendscope.ingest import files
+from spendscope.ingest.pipeline import ingest
+from spendscope.ingest.sources.aws_cur.mapping import canonical, tag_key
+from spendscope.plugins import sources
+from tests.conftest import SHARED
+from tests.ingest import cur_fixture
+
+LEGACY_SAMPLE = SHARED / "data" / "aws" / "cur-legacy_anonymous-sample.csv"
+SNAKE_SAMPLE = SHARED / "data" / "aws" / "cur-snakecase_2022-07.csv"
+
+
+def source_total(path, column: str) -> Decimal:
+    with open(path, newline="") as fh:
+        return sum((Decimal(r[column] or "0") for r in csv.DictReader(fh)), Decimal(0))
+
+
+@pytest.mark.parametrize("path, column, rows", [
+    (LEGACY_SAMPLE, "lineItem/UnblendedCost", 1281),
+    (SNAKE_SAMPLE, "line_item_unblended_cost", 2),
+])
+def test_shared_samples_load_and_reconcile_to_the_cent(ledger, path, column, rows):
+    result = ingest(ledger, [str(path)])
+    loaded = result.files[0]
+    assert loaded.source == "aws_cur" and loaded.rows == rows
+    expected = source_total(path, column)
+    assert loaded.billed_cost == expected
+    assert ledger.duckdb.sql("SELECT sum(BilledCost) FROM costs").fetchone()[0] == expected
+    for part in loaded.partitions:
+        assert part.billed_cost == part.source_billed_cost and part.effective_cost == part.source_effective_cost
+
+
+def test_legacy_sample_values(ledger):
+    ingest(ledger, [str(LEGACY_SAMPLE)])
+    got = ledger.duckdb.sql(
+        "SELECT ProviderName, InvoiceIssuerName, BillingAccountId, BillingPeriodStart::VARCHAR, count(*), "
+        "count(*) FILTER (WHERE ChargeCategory = 'Tax'), count(*) FILTER (WHERE PricingUnit = 'GB-Months') "
+        "FROM costs GROUP BY ALL").fetchall()
+    assert got == [("AWS", "Amazon Web Services Canada, Inc.", "123412340534", "2023-11-01 00:00:00+00", 1281, 12, 123)]
+    services = dict(ledger.duckdb.sql("SELECT ServiceName, ServiceCategory FROM costs GROUP BY ALL").fetchall())
+    assert services["Amazon Simple Storage Service"] == "Storage"
+    assert services["AWS Key Management Service"] == "Security"
+
+
+def test_snake_case_sample_keeps_tags(ledger):
+    ingest(ledger, [str(SNAKE_SAMPLE)])
+    tags = {r[0] for r in ledger.duckdb.sql("SELECT Tags FROM costs").fetchall()}
+    assert tags == {'{"aws_created_by":"IAMUser:fake:and"}'}  # empty tag values are left out
+
+
+def test_cur_totals_are_the_invoice_and_the_amortised_cost(ledger, tmp_path):
+    path = cur_fixture.write(tmp_path / "cur.csv")
+    result = ingest(ledger, [str(path)])
+    assert result.files[0].billed_cost == cur_fixture.BILLED_TOTAL == Decimal("1719.91")
+    assert result.files[0].effective_cost == cur_fixture.EFFECTIVE_TOTAL == Decimal("191.81")
+    # a Savings Plan's covered usage and its negation cancel in BilledCost: nothing counted twice
+    covered = ledger.duckdb.sql(
+        "SELECT sum(BilledCost), sum(EffectiveCost) FROM costs WHERE CommitmentDiscountCategory = 'Spend' "
+        "AND ChargeCategory = 'Usage'").fetchone()
+    assert covered == (Decimal(0), Decimal("20.00"))
+
+
+def _rows_by_line_item(ledger, columns):
+    cur = ledger.duckdb.sql(f"SELECT {', '.join(columns)} FROM costs")
+    return [dict(zip(cur.columns, r)) for r in cur.fetchall()]
+
+
+def test_each_fixture_row_gets_the_expected_values(ledger, tmp_path):
+    path = cur_fixture.write(tmp_path / "cur.csv")
+    ingest(ledger, [str(path)])
+    columns = sorted({k for _, expected in cur_fixture.ROWS for k in expected} | {"SkuMeter", "ChargeCategory", "BilledCost"})
+    rows = _rows_by_line_item(ledger, columns)
+    for values, expected in cur_fixture.ROWS:
+        # each fixture row is unique in (BilledCost, ChargeCategory, usage type)
+        billed = Decimal(expected["BilledCost"])
+        candidates = [r for r in rows if r["BilledCost"] == billed and r["ChargeCategory"] == expected.get("ChargeCategory", r["ChargeCategory"])
+                      and (r["SkuMeter"] or "") == values.get("lineItem/UsageType", "")]
+        assert len(candidates) == 1, (values, candidates)
+        row = candidates[0]
+        for column, want in expected.items():
+            if column in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost"):
+                assert row[column] == Decimal(want), (values, column, row[column])
+            else:
+                assert row[column] == want, (values, column, row[column])
+
+
+def test_snake_case_spelling_gives_the_same_rows(tmp_path):
+    from spendscope.settings import Settings
+    from spendscope.store.ledger import Ledger
+
+    out = {}
+    for spelling in ("legacy", "snake"):
+        path = cur_fixture.write(tmp_path / f"{spelling}.csv", spelling=spelling)
+        with Ledger.open(Settings.load(environ={}, db=str(tmp_path / f"{spelling}.duckdb"))) as ledger:
+            ingest(ledger, [str(path)])
+            out[spelling] = ledger.duckdb.sql("SELECT * EXCLUDE (x_LoadId, Tags, x_Team, x_Project) FROM costs ORDER BY ALL").fetchall()
+            teams = sorted({r[0] for r in ledger.duckdb.sql("SELECT x_Team FROM costs WHERE x_Team IS NOT NULL").fetchall()})
+            assert teams == ["ml-research", "search"]
+    assert out["legacy"] == out["snake"]
+
+
+def test_same_cur_twice_changes_nothing_and_a_restatement_replaces(ledger, tmp_path):
+    path = cur_fixture.write(tmp_path / "cur.csv")
+    ingest(ledger, [str(path)])
+    assert ingest(ledger, [str(path)]).files[0].status == "unchanged"
+    restated = cur_fixture.write(tmp_path / "cur-restated.csv", rows=cur_fixture.ROWS[:3])
+    ingest(ledger, [str(restated)])
+    count, billed = ledger.duckdb.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone()
+    assert count == 3 and billed == Decimal("98.32") + Decimal("0.50") + Decimal("32.77")
+
+
+def test_bad_number_is_rejected_with_row_and_column_and_nothing_loaded(ledger, tmp_path):
+    ingest(ledger, [str(LEGACY_SAMPLE)])
+    before = ledger.duckdb.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone()
+    rows = list(cur_fixture.ROWS)
+    rows[4] = ({**rows[4][0], "lineItem/UnblendedCost": "25,00"}, rows[4][1])
+    path = cur_fixture.write(tmp_path / "bad.csv", rows=rows)
+    with pytest.raises(RowError) as info:
+        ingest(ledger, [str(path)])
+    message = str(info.value)
+    assert "bad.csv" in message and "row 5" in message and "lineItem/UnblendedCost" in message and "'25,00'" in message
+    assert ledger.duckdb.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone() == before
+
+
+def test_missing_column_names_it(ledger, tmp_path):
+    header = [h for h in cur_fixture.COLUMNS if h != "bill/PayerAccountId"]
+    path = cur_fixture.write(tmp_path / "nopayer.csv", header=header)
+    with pytest.raises(SchemaError, match="bill_payer_account_id"):
+        ingest(ledger, [str(path)], source="aws_cur")
+    assert ledger.duckdb.sql("SELECT count(*) FROM costs").fetchone()[0] == 0
+
+
+def test_detection_picks_cur_and_focus_apart(tmp_path):
+    cur = files.sniff(cur_fixture.write(tmp_path / "cur.csv"))
+    scores = {name: cls().detect(cur) for name, cls in sources().items()}
+    assert scores["aws_cur"] == 1.0 and scores["focus"] < 0.6
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    from spendscope.settings import Settings
+    from spendscope.store.ledger import Ledger
+
+    with Ledger.open(Settings.load(environ={}, db=str(tmp_path / "x.duckdb"))) as led:
+        with pytest.raises(UnknownFormatError):
+            ingest(led, [str(other)])
+
+
+def test_spellings_and_tag_keys():
+    assert canonical("savingsPlan/SavingsPlanARN") == canonical("savings_plan_savings_plan_a_r_n") == canonical("savings_plan_savings_plan_arn")
+    assert tag_key("resourceTags/user:Team") == "Team"
+    assert tag_key("resource_tags_user_cost_center") == "cost_center"
+    assert tag_key("resourceTags/aws:createdBy") == "aws:createdBy"
+    assert tag_key("lineItem/UnblendedCost") is None
+
+
+def test_cur_parquet_reads_like_csv(tmp_path):
+    from spendscope.settings import Settings
+    from spendscope.store.ledger import Ledger
+
+    csv_path = cur_fixture.write(tmp_path / "cur.csv", spelling="snake")
+    parquet = tmp_path / "cur.parquet"
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{csv_path}', all_varchar=true)) TO '{parquet}'")
+    with Ledger.open(Settings.load(environ={}, db=str(tmp_path / "p.duckdb"))) as ledger:
+        result = ingest(ledger, [str(parquet)])
+        assert result.files[0].source == "aws_cur"
+        assert result.files[0].effective_cost == cur_fixture.EFFECTIVE_TOTAL
+
+
+def test_cur2_parquet_with_map_columns(tmp_path):
+    """CUR 2.0: resource_tags and product are maps; user tags lose their user_ prefix as in the other spellings."""
+    from spendscope.settings import Settings
+    from spendscope.store.ledger import Ledger
+
+    csv_path = cur_fixture.write(tmp_path / "cur.csv", spelling="snake")
+    parquet = tmp_path / "cur2.parquet"
+    duckdb.sql(f"""COPY (SELECT * EXCLUDE (resource_tags_user_team, resource_tags_user_project, product_product_name,
+                                      product_region, product_location),
+          MAP {{'user_team': resource_tags_user_team, 'user_project': resource_tags_user_project}} AS resource_tags,
+          MAP {{'product_name': product_product_name, 'region': product_region, 'location': product_location}} AS product
+        FROM read_csv('{csv_path}', all_varchar=true)) TO '{parquet}'""")
+    with Ledger.open(Settings.load(environ={}, db=str(tmp_path / "c2.duckdb"))) as ledger:
+        result = ingest(ledger, [str(parquet)])
+        assert result.files[0].format_version == "CUR 2.0"
+        assert result.files[0].effective_cost == cur_fixture.EFFECTIVE_TOTAL
+        got = ledger.duckdb.sql("SELECT Tags, x_Team, x_Project, ServiceName, RegionName FROM costs "
+                                "WHERE x_Project IS NOT NULL").fetchall()
+        assert got == [('{"team":"ml-research","project":"llm-pretrain"}', "ml-research", "llm-pretrain",
+                        "Amazon Elastic Compute Cloud", "US East (N. Virginia)")]
