@@ -196,3 +196,15 @@ def test_cur2_parquet_with_map_columns(tmp_path):
                                 "WHERE x_Project IS NOT NULL").fetchall()
         assert got == [('{"team":"ml-research","project":"llm-pretrain"}', "ml-research", "llm-pretrain",
                         "Amazon Elastic Compute Cloud", "US East (N. Virginia)")]
+
+
+def test_unknown_layout_names_the_closest_source_and_what_it_lacks(ledger, tmp_path):
+    partial = tmp_path / "partial.csv"
+    partial.write_text("lineItem/LineItemType,lineItem/UnblendedCost,bill/PayerAccountId,lineItem/UsageStartDate\n"
+                       "Usage,1,111122223333,2026-11-01T00:00:00Z\n")
+    with pytest.raises(UnknownFormatError) as info:
+        ingest(ledger, [str(partial)])
+    message = str(info.value)
+    assert "Closest: aws_cur, which lacks line_item_usage_end_date, bill_billing_period_start_date" in message
+    assert "line_item_unblended_cost" not in message.split("lacks", 1)[1]
+    assert ledger.duckdb.sql("SELECT count(*) FROM costs").fetchone()[0] == 0

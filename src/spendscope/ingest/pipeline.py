@@ -104,9 +104,13 @@ def _choose_source(info: f.FileInfo, forced: str | None):
     scored = sorted(((cls().detect(info), name) for name, cls in all_sources().items()), reverse=True)
     if not scored or scored[0][0] < 0.6:
         best = scored[0][1] if scored else "none"
+        lacking = ""
+        if scored and hasattr(all_sources()[best], "missing_columns"):
+            missing = all_sources()[best]().missing_columns(info)
+            lacking = f", which lacks {', '.join(missing[:10])}{', ...' if len(missing) > 10 else ''}" if missing else ""
         raise UnknownFormatError(
             f"{info.name}: no source recognises this file (columns: {', '.join(info.columns[:8])}"
-            f"{', ...' if len(info.columns) > 8 else ''}). Closest: {best}.",
+            f"{', ...' if len(info.columns) > 8 else ''}). Closest: {best}{lacking}.",
             hint="Run `spendscope sources` to see what each source reads, or force one with --source.",
         )
     return get_source(scored[0][1])

@@ -377,6 +377,11 @@ class CurSource:
         keys = {m.canonical(c) for c in info.columns}
         return sum(1 for k in m.REQUIRED if k in keys) / len(m.REQUIRED)
 
+    def missing_columns(self, info: FileInfo) -> list[str]:
+        """The required columns ``info`` lacks, in snake_case spelling."""
+        keys = {m.canonical(c) for c in info.columns}
+        return [_snake(k) for k in m.REQUIRED if k not in keys]
+
     def plan(self, info: FileInfo) -> CurPlan:
         columns: dict[str, str] = {}
         tags: dict[str, str] = {}

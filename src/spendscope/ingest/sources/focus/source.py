@@ -169,6 +169,14 @@ class FocusSource:
         have = sum(1 for c in wanted if c in resolved or (c == "ProviderName" and "ServiceProviderName" in resolved))
         return have / len(wanted)
 
+    def missing_columns(self, info: FileInfo) -> list[str]:
+        """The mandatory FOCUS columns ``info`` lacks."""
+        resolved, _ = resolve(info.columns)
+        missing = [c for c in m.REQUIRED if c not in resolved]
+        if not any(c in resolved for c in m.PROVIDER_COLUMNS):
+            missing.append("ProviderName")
+        return missing
+
     def plan(self, info: FileInfo) -> FocusPlan:
         resolved, unused = resolve(info.columns)
         missing = [c for c in m.REQUIRED if c not in resolved]
