@@ -2,8 +2,8 @@
 values each must produce. Written in the legacy CSV spelling or the snake_case one.
 
 The amounts follow AWS's documented mechanics: a Savings Plan's covered usage carries its on-demand
-cost and a negation row cancels it; the fee rows carry what was paid; the unused part of a
-commitment is amortised onto its fee row.
+cost and a negation row cancels it; the fee rows carry what was paid and, in CUR's amortisation,
+the unused part of the commitment (which the ledger moves to a row of its own).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ ROWS: list[tuple[dict, dict]] = [
       "savingsPlan/TotalCommitmentToDate": "25.00", "savingsPlan/UsedCommitment": "20.00",
       "product/ProductName": "Savings Plans for AWS Compute usage", "lineItem/ProductCode": "ComputeSavingsPlans"},
      {"ChargeCategory": "Purchase", "ChargeFrequency": "Recurring", "CommitmentDiscountId": SP_ARN,
-      "CommitmentDiscountStatus": None, "BilledCost": "25.00", "EffectiveCost": "5.00"}),
+      "CommitmentDiscountStatus": None, "BilledCost": "25.00", "EffectiveCost": "0", "_unused": "5.00"}),
     ({"lineItem/LineItemType": "SavingsPlanUpfrontFee", "lineItem/UnblendedCost": "1000", "savingsPlan/SavingsPlanARN": SP_ARN,
       "product/ProductName": "Savings Plans for AWS Compute usage", "lineItem/ProductCode": "ComputeSavingsPlans"},
      {"ChargeCategory": "Purchase", "ChargeFrequency": "One-Time", "BilledCost": "1000", "EffectiveCost": "0"}),
@@ -79,7 +79,7 @@ ROWS: list[tuple[dict, dict]] = [
       "reservation/ReservationARN": RI_ARN, "reservation/UnusedAmortizedUpfrontFeeForBillingPeriod": "3.00",
       "reservation/UnusedRecurringFee": "2.00"},
      {"ChargeCategory": "Purchase", "ChargeFrequency": "Recurring", "CommitmentDiscountType": "Reserved Instance",
-      "BilledCost": "36.00", "EffectiveCost": "5.00"}),
+      "BilledCost": "36.00", "EffectiveCost": "0", "_unused": "5.00"}),
     ({"lineItem/LineItemType": "Fee", "lineItem/UnblendedCost": "500", "reservation/ReservationARN": RI_ARN},
      {"ChargeCategory": "Purchase", "BilledCost": "500", "EffectiveCost": "0"}),
     ({"lineItem/LineItemType": "Fee", "lineItem/UnblendedCost": "100", "lineItem/ProductCode": "AWSSupportBusiness",
@@ -115,8 +115,10 @@ ROWS: list[tuple[dict, dict]] = [
 ]
 
 BILLED_TOTAL = sum(Decimal(r[1]["BilledCost"]) for r in ROWS)
-# amortised: every row's EffectiveCost as AWS's amortisation defines it
-EFFECTIVE_TOTAL = sum(Decimal(r[1].get("EffectiveCost", r[1]["BilledCost"])) for r in ROWS)
+# "_unused": the unused commitment on a fee row; the ledger gives it a row of its own (FOCUS "Unused")
+UNUSED = [Decimal(r[1]["_unused"]) for r in ROWS if "_unused" in r[1]]
+# amortised: every row's EffectiveCost as AWS's amortisation defines it, unused commitment included
+EFFECTIVE_TOTAL = sum(Decimal(r[1].get("EffectiveCost", r[1]["BilledCost"])) for r in ROWS) + sum(UNUSED)
 
 
 def snake(legacy: str) -> str:

@@ -67,7 +67,7 @@ def test_cur_totals_are_the_invoice_and_the_amortised_cost(ledger, tmp_path):
     # a Savings Plan's covered usage and its negation cancel in BilledCost: nothing counted twice
     covered = ledger.duckdb.sql(
         "SELECT sum(BilledCost), sum(EffectiveCost) FROM costs WHERE CommitmentDiscountCategory = 'Spend' "
-        "AND ChargeCategory = 'Usage'").fetchone()
+        "AND ChargeCategory = 'Usage' AND CommitmentDiscountStatus = 'Used'").fetchone()
     assert covered == (Decimal(0), Decimal("20.00"))
 
 
@@ -79,20 +79,37 @@ def _rows_by_line_item(ledger, columns):
 def test_each_fixture_row_gets_the_expected_values(ledger, tmp_path):
     path = cur_fixture.write(tmp_path / "cur.csv")
     ingest(ledger, [str(path)])
-    columns = sorted({k for _, expected in cur_fixture.ROWS for k in expected} | {"SkuMeter", "ChargeCategory", "BilledCost"})
+    columns = sorted({k for _, expected in cur_fixture.ROWS for k in expected if not k.startswith("_")}
+                     | {"SkuMeter", "ChargeCategory", "BilledCost"})
     rows = _rows_by_line_item(ledger, columns)
     for values, expected in cur_fixture.ROWS:
         # each fixture row is unique in (BilledCost, ChargeCategory, usage type)
         billed = Decimal(expected["BilledCost"])
         candidates = [r for r in rows if r["BilledCost"] == billed and r["ChargeCategory"] == expected.get("ChargeCategory", r["ChargeCategory"])
-                      and (r["SkuMeter"] or "") == values.get("lineItem/UsageType", "")]
+                      and (r["SkuMeter"] or "") == values.get("lineItem/UsageType", "") and r["CommitmentDiscountStatus"] != "Unused"]
         assert len(candidates) == 1, (values, candidates)
         row = candidates[0]
         for column, want in expected.items():
+            if column.startswith("_"):
+                continue
             if column in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost"):
                 assert row[column] == Decimal(want), (values, column, row[column])
             else:
                 assert row[column] == want, (values, column, row[column])
+
+
+def test_unused_commitment_gets_its_own_row_and_the_fee_none(ledger, tmp_path):
+    """FOCUS: a commitment's purchase has EffectiveCost 0; what went unused is a Usage row, status Unused."""
+    ingest(ledger, [str(cur_fixture.write(tmp_path / "cur.csv"))])
+    unused = ledger.duckdb.sql(
+        "SELECT CommitmentDiscountType, ChargeCategory, BilledCost, EffectiveCost, ConsumedQuantity FROM costs "
+        "WHERE CommitmentDiscountStatus = 'Unused' ORDER BY 1").fetchall()
+    assert unused == [("Reserved Instance", "Usage", Decimal(0), Decimal("5.00"), None),
+                      ("Savings Plan", "Usage", Decimal(0), Decimal("5.00"), None)]
+    fees = ledger.duckdb.sql("SELECT sum(EffectiveCost) FROM costs WHERE ChargeCategory = 'Purchase' "
+                             "AND CommitmentDiscountId IS NOT NULL").fetchone()[0]
+    assert fees == 0
+    assert ledger.duckdb.sql("SELECT count(*) FROM costs").fetchone()[0] == len(cur_fixture.ROWS) + len(cur_fixture.UNUSED)
 
 
 def test_snake_case_spelling_gives_the_same_rows(tmp_path):

@@ -94,7 +94,9 @@ def profile(con, plan, raw: ir.Table, required: tuple[str, ...] = (),
         pre[f"__set{j}"] = ibis.literal(j, type=dt.int16)  # marks the rows of this grouping set
         pre.update({f"__in{j}_{i}": raw[c] for i, c in enumerate(cols)})
         sets.append([f"__set{j}"] + [f"__in{j}_{i}" for i in range(len(cols))])
-    sums = {"__billed": amounts["billed"], "__effective": amounts["effective"],
+    # "rows": the ledger rows a file row becomes, where a source splits some (default 1)
+    ledger_rows = amounts.get("rows", ibis.literal(1, type=dt.int64)).cast(dt.int64)
+    sums = {"__billed": amounts["billed"], "__effective": amounts["effective"], "__ledger_rows": ledger_rows,
             **{name: cond.cast(dt.int64) for name, cond in counted.items()}}
     pre.update({f"{name}_value": value for name, value in sums.items()})
 
@@ -121,7 +123,7 @@ def profile(con, plan, raw: ir.Table, required: tuple[str, ...] = (),
         prof = profiles[g[FILE_COLUMN]]
         key = (plan.source, g["ProviderName"], g["BillingAccountId"], g["BillingPeriodStart"])
         part = prof.partitions.setdefault(key, {"rows": 0, "billed": ZERO, "effective": ZERO})
-        part["rows"] += g["__rows"]
+        part["rows"] += g["__ledger_rows"]
         part["billed"] += g["__billed"] or ZERO
         part["effective"] += g["__effective"] or ZERO
         for name in keys:

@@ -117,6 +117,8 @@ def normalized_rows(con, plan, raw: ir.Table, mappings: Mappings, ids: dict[str,
     ``distinct``: the distinct raw inputs of each lookup (``LOOKUP_INPUTS``), as the profiling scan
     collected them; without it they are read from the files once more.
     """
+    if hasattr(plan, "expand"):
+        raw = plan.expand(raw)  # sources that split some file rows into several ledger rows
     keep = [ROW_COLUMN] if ROW_COLUMN in raw.columns else []
     focus = view(con, raw.select(
         **{name: plan.column(raw, name, mappings, strict=strict) for name in FOCUS_COLUMN_NAMES},

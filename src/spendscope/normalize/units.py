@@ -12,6 +12,8 @@ recognise as it was.
 'GB-Seconds'
 >>> normalize_unit("1K Tokens")
 '1000 Tokens'
+>>> normalize_unit("Obj-Month")
+'Obj-Months'
 >>> normalize_unit("Requests")
 'Requests'
 """
@@ -77,6 +79,10 @@ def normalize_unit(unit: str) -> str:
     m = re.fullmatch(rf"[A-Za-z]+-({_SIZE})-({_TP})", text)
     if m:
         return f"{m.group(1)}-{m.group(2)}"
+    # "Obj-Month" (AWS S3 object monitoring) -> "Obj-Months": the time unit after a hyphen is plural
+    m = re.fullmatch(rf"(.+)-({_TS})", text)
+    if m:
+        return normalize_unit(f"{m.group(1)}-{m.group(2)}s")
     # "GB Hours", "OCPU Hours", "GB Months" -> hyphenated
     m = re.fullmatch(rf"(.+) ({_TP})", text)
     if m and not re.fullmatch(r"\d+", m.group(1)):

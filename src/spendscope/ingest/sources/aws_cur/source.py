@@ -18,7 +18,17 @@ from spendscope.normalize import values as v
 from spendscope.normalize.jsontext import json_merge_patch
 
 ZERO = ibis.literal(0, type=dt.Decimal(38, 18))
+# Set by ``CurPlan.expand``: 0 for a file row, 1 for the unused-commitment row split off a fee row.
+PART = "__spendscope_part"
+COMMITMENT_FEES = ("RIFee", "SavingsPlanRecurringFee")
 _NULLS = {"decimal": dt.Decimal(38, 18), "datetime": dt.Timestamp(timezone="UTC"), "integer": dt.int64}
+# The row ``expand`` splits off a commitment's fee row: the FOCUS "Unused" commitment row.
+_UNUSED_ROW: dict[str, object] = {
+    "ChargeCategory": "Usage", "ChargeFrequency": "Usage-Based", "PricingCategory": "Committed",
+    "CommitmentDiscountStatus": "Unused", "BilledCost": 0, "EffectiveCost": "unused", "ListCost": 0,
+    "ContractedCost": 0, "PricingQuantity": 0, "ConsumedQuantity": None, "ConsumedUnit": None,
+    "ChargeClass": None,
+}
 # Raw columns converted to numbers or datetimes, for the diagnostics of a failed load.
 _NUMBERS = (
     "lineitemunblendedcost", "lineitemusageamount", "lineitemunblendedrate", "pricingpublicondemandcost",
@@ -91,28 +101,65 @@ class CurPlan:
     def billed(self, raw: ir.Table, strict: bool = True) -> ir.DecimalValue:
         return self.number(raw, "lineitemunblendedcost", strict)
 
+    def unused(self, raw: ir.Table, strict: bool = True) -> ir.DecimalValue:
+        """The unused part of a commitment, on its fee rows (RIFee, SavingsPlanRecurringFee); else 0."""
+        lit = self.line_item_type(raw)
+        n = lambda key: self.number(raw, key, strict).fill_null(ZERO)  # noqa: E731
+        return ibis.cases(
+            (lit == "SavingsPlanRecurringFee", n("savingsplantotalcommitmenttodate") - n("savingsplanusedcommitment")),
+            (lit == "RIFee", n("reservationunusedamortizedupfrontfeeforbillingperiod") + n("reservationunusedrecurringfee")),
+            else_=ZERO,
+        ).cast(_NULLS["decimal"])
+
     def effective(self, raw: ir.Table, strict: bool = True) -> ir.DecimalValue:
-        """Amortised cost (AWS CUR user guide; focus_converters' EffectiveCost rule)."""
+        """Amortised cost (AWS CUR user guide; focus_converters' EffectiveCost rule), per file row.
+
+        The unused part of a commitment is the fee row's here; in the ledger it moves to the row
+        ``expand`` splits off, so the fee itself (a Purchase) has EffectiveCost 0 as FOCUS requires.
+        """
         lit = self.line_item_type(raw)
         n = lambda key: self.number(raw, key, strict).fill_null(ZERO)  # noqa: E731
         ri_arn = self.text(raw, "reservationreservationarn")
         return ibis.cases(
             (lit == "SavingsPlanCoveredUsage", n("savingsplansavingsplaneffectivecost")),
-            (lit == "SavingsPlanRecurringFee", n("savingsplantotalcommitmenttodate") - n("savingsplanusedcommitment")),
+            (lit.isin(COMMITMENT_FEES), self.unused(raw, strict)),
             (lit.isin(("SavingsPlanNegation", "SavingsPlanUpfrontFee")), ZERO),
             (lit == "DiscountedUsage", n("reservationeffectivecost")),
-            (lit == "RIFee", n("reservationunusedamortizedupfrontfeeforbillingperiod") + n("reservationunusedrecurringfee")),
             ((lit == "Fee") & ri_arn.notnull(), ZERO),
             else_=self.billed(raw, strict),
         ).cast(_NULLS["decimal"])
 
+    def expand(self, raw: ir.Table) -> ir.Table:
+        """Each fee row with unused commitment gets a second ledger row: FOCUS's "Unused" usage row,
+        BilledCost 0 and EffectiveCost the unused amount (one scan: the rows are unnested, not unioned)."""
+        lit = self.line_item_type(raw)
+        split = lit.isin(COMMITMENT_FEES).fill_null(False) & (self.unused(raw, strict=False).fill_null(ZERO) != ZERO)
+        parts = ibis.cases((split, ibis.literal([0, 1], type=dt.Array(dt.int8))),
+                           else_=ibis.literal([0], type=dt.Array(dt.int8)))
+        return raw.mutate(**{PART: parts.unnest()})
+
+    def _unused_row(self, raw: ir.Table) -> ir.BooleanValue | None:
+        return (raw[PART] == 1) if PART in raw.columns else None
+
     # -- the ledger's columns --------------------------------------------------------------------
 
     def column(self, raw: ir.Table, name: str, mappings: Mappings, strict: bool = True) -> ir.Value:
+        spec = COLUMNS[name]
+        null = ibis.null(_NULLS.get(spec.data_type, dt.string))
         value = self._column(raw, name, mappings, strict)
-        if value is None:
-            spec = COLUMNS[name]
-            return ibis.null(_NULLS.get(spec.data_type, dt.string))
+        value = null if value is None else value
+        unused = self._unused_row(raw)
+        if unused is not None and name in _UNUSED_ROW:
+            special = _UNUSED_ROW[name]
+            if special == "unused":
+                special = self.unused(raw, strict)
+            elif special is None:
+                special = null
+            else:
+                special = ibis.literal(special).cast(value.type())
+            if name == "EffectiveCost":  # the fee row itself: the unused part moved to its own row
+                value = ibis.cases((self.line_item_type(raw).isin(COMMITMENT_FEES), ZERO), else_=value)
+            return ibis.cases((unused, special), else_=value)
         return value
 
     def _column(self, raw: ir.Table, name: str, mappings: Mappings, strict: bool) -> ir.Value | None:  # noqa: C901
@@ -348,7 +395,10 @@ class CurPlan:
 
     def source_amounts(self, raw: ir.Table) -> Mapping[str, ir.Value]:
         """The file's own totals: unblended cost (the invoice) and amortised cost."""
-        return {"billed": self.billed(raw, strict=False), "effective": self.effective(raw, strict=False)}
+        lit = self.line_item_type(raw)
+        split = lit.isin(COMMITMENT_FEES).fill_null(False) & (self.unused(raw, strict=False).fill_null(ZERO) != ZERO)
+        return {"billed": self.billed(raw, strict=False), "effective": self.effective(raw, strict=False),
+                "rows": ibis.cases((split, 2), else_=1)}
 
     def conversions(self, raw: ir.Table) -> list[tuple[str, str, str, ir.Value]]:
         """(column, the file's column, kind, value or null where it does not convert), for diagnostics."""
