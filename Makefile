@@ -13,7 +13,7 @@ PY312 ?= $(shell for c in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pye
 VALIDATOR_VENV := .venv-validator
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install validator chromium bench docs clean
+.PHONY: run test install validator chromium bench bench-cur docs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,5 +50,14 @@ docs: install
 bench: install
 	$(BIN)/python bench/ingest.py
 
+# The FinOps Foundation's converter, the CUR benchmark's reference, in its own virtualenv.
+.venv-converter/.installed:
+	$(PYTHON) -m venv .venv-converter
+	.venv-converter/bin/pip install --quiet "focus-converter==1.0.0" "multimethod<1.11" "click<8.2"
+	touch $@
+
+bench-cur: install .venv-converter/.installed
+	$(BIN)/python bench/cur.py
+
 clean:
-	rm -rf $(VENV) $(VALIDATOR_VENV) spendscope.duckdb spendscope-demo
+	rm -rf $(VENV) $(VALIDATOR_VENV) .venv-converter spendscope.duckdb spendscope-demo

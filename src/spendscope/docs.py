@@ -100,7 +100,8 @@ def _cur_reference() -> str:
 
     out = [
         "\n## AWS Cost and Usage Report: what each line item type becomes\n\n",
-        "One ledger row per CUR row. BilledCost is `line_item_unblended_cost` on every row, so its sum is the "
+        "One ledger row per CUR row, plus an Unused row for a commitment fee with unused commitment. "
+        "BilledCost is `line_item_unblended_cost` on every row, so its sum is the "
         "invoice (a Savings Plan's covered usage and its negation cancel). EffectiveCost is the amortised cost; "
         "after each load both sums are checked against the file's own, exactly.\n\n",
         "| Line item type | ChargeCategory | ChargeFrequency | PricingCategory | Commitment | EffectiveCost |\n",
@@ -108,10 +109,12 @@ def _cur_reference() -> str:
     ]
     effective = {
         "SavingsPlanCoveredUsage": "`savings_plan_savings_plan_effective_cost`",
-        "SavingsPlanRecurringFee": "`savings_plan_total_commitment_to_date - savings_plan_used_commitment` (unused)",
+        "SavingsPlanRecurringFee": "0; the unused `savings_plan_total_commitment_to_date - savings_plan_used_commitment` "
+                                   "becomes a row of its own (Usage, CommitmentDiscountStatus Unused, BilledCost 0)",
         "SavingsPlanNegation": "0", "SavingsPlanUpfrontFee": "0",
         "DiscountedUsage": "`reservation_effective_cost`",
-        "RIFee": "`reservation_unused_amortized_upfront_fee_for_billing_period + reservation_unused_recurring_fee`",
+        "RIFee": "0; the unused `reservation_unused_amortized_upfront_fee_for_billing_period + "
+                 "reservation_unused_recurring_fee` becomes an Unused row, as for Savings Plans",
         "Fee": "0 for a reservation's upfront fee, else unblended",
     }
     for name, (category, frequency, pricing, kind, _status) in m.LINE_ITEM_TYPES.items():
