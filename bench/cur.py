@@ -20,10 +20,10 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
-
-import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import MEMORY_TARGET_MIB, OUT, WORK, Run, _drop, _warm, measure, spendscope_cmd  # noqa: E402
@@ -42,20 +42,27 @@ print(con.sql("SELECT count(*) FROM t").fetchone()[0])
 """
 
 
+def _sql(query: str, database: Path | None = None):
+    """One value from DuckDB, in a child process: a child's peak memory (ru_maxrss) starts from its
+    parent's at fork, so the parent must stay small for the measured runs to be honest."""
+    code = ("import duckdb, sys; con = duckdb.connect(sys.argv[2] or ':memory:', read_only=bool(sys.argv[2])); "
+            "con.execute('SET enable_progress_bar = false'); print(con.sql(sys.argv[1]).fetchone()[0])")
+    cmd = [sys.executable, "-c", code, query, str(database or "")]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+
+
 def build(rows: int) -> Path:
     """The sample repeated to ``rows`` or more rows, ids made unique; cached under bench/out/data."""
-    sample_rows = duckdb.sql(f"SELECT count(*) FROM read_csv('{SAMPLE}', all_varchar=true)").fetchone()[0]
+    sample_rows = int(_sql(f"SELECT count(*) FROM read_csv('{SAMPLE}', all_varchar=true)"))
     copies = -(-rows // sample_rows)
     path = OUT / "data" / f"cur-legacy-{copies * sample_rows}.csv"
     if path.exists():
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    duckdb.sql(
-        f"""COPY (SELECT * REPLACE ("identity/LineItemId" || '-' || copy AS "identity/LineItemId")
-                  FROM read_csv('{SAMPLE}', all_varchar=true), range({copies}) AS r(copy))
-            TO '{tmp}' (HEADER, DELIMITER ',')"""
-    )
+    _sql(f"""COPY (SELECT * REPLACE ("identity/LineItemId" || '-' || copy AS "identity/LineItemId")
+                   FROM read_csv('{SAMPLE}', all_varchar=true), range({copies}) AS r(copy))
+             TO '{tmp}' (HEADER, DELIMITER ',')""")
     tmp.rename(path)
     return path
 
@@ -76,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
 
     WORK.mkdir(parents=True, exist_ok=True)
     path = build(args.rows)
-    rows = duckdb.sql(f"SELECT count(*) FROM read_csv('{path}', all_varchar=true)").fetchone()[0]
+    rows = int(_sql(f"SELECT count(*) FROM read_csv('{path}', all_varchar=true)"))
     print(f"CUR file: {path} ({rows:,} rows, {path.stat().st_size / 2**20:,.0f} MiB)")
     _warm(path)
 
@@ -92,12 +99,11 @@ def main(argv: list[str] | None = None) -> int:
         run = measure([sys.executable, "-c", BASELINE, str(path), str(raw_db)], WORK / "cur-duckdb.log", args.timeout)
         base.append(run)
         print(f"  duckdb read_csv   run {i + 1}: {run.seconds:7.2f}s  {run.peak_mib:6.0f} MiB", flush=True)
-    loaded = duckdb.connect(str(WORK / "cur-spendscope.duckdb"), read_only=True)
-    ledger_rows, billed = loaded.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone()
-    source_billed = duckdb.sql(
-        f"""SELECT sum(CAST("lineItem/UnblendedCost" AS DECIMAL(38, 18))) FROM read_csv('{path}', all_varchar=true)"""
-    ).fetchone()[0]
-    loaded.close()
+    ledger = WORK / "cur-spendscope.duckdb"
+    ledger_rows = int(_sql("SELECT count(*) FROM costs", ledger))
+    billed = Decimal(_sql("SELECT sum(BilledCost) FROM costs", ledger))
+    source_billed = Decimal(_sql(
+        f"""SELECT sum(CAST("lineItem/UnblendedCost" AS DECIMAL(38, 18))) FROM read_csv('{path}', all_varchar=true)"""))
 
     converter = None
     if Path(args.converter).exists():

@@ -210,6 +210,8 @@ def ingest(
             rejects = None
             try:
                 raw, rejects = open_raw(writer.work, infos)
+                if hasattr(plan, "prepare"):
+                    raw = plan.prepare(raw)  # values a source converts once for all the columns that use them
                 # CSV: collect the lookups' distinct inputs in the profiling scan, sparing two more
                 # parses of the file. Parquet reads them column by column for less than the wider scan costs.
                 lookups = LOOKUP_INPUTS if infos[0].format == "csv" else None

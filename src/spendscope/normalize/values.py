@@ -39,11 +39,37 @@ def decimal(value: ir.Value, *, strict: bool = True) -> ir.DecimalValue:
         value = text(value)
     else:
         return value.cast(MONEY) if strict else value.try_cast(MONEY)
+    value = _unexponent(value)
     convert = (lambda v, t: v.cast(t)) if strict else (lambda v, t: v.try_cast(t))
     return ibis.cases(
         (value.re_search(_SHORT_DECIMAL), convert(value, SHORT).cast(MONEY)),
         else_=convert(value, MONEY),
     )
+
+
+# Scientific notation, as AWS writes small amounts ("1.81E-8"): only the slow exact parse reads it
+# (2.8 s per million values against 0.3 s), so such text is first rewritten as the same number in
+# plain notation ("0.0000000181"), which usually fits the fast path. Exponents beyond +-30 are left
+# to the slow path.
+_SCIENTIFIC = r"^(-?)([0-9]+)(?:\.([0-9]*))?[eE]([-+]?[0-9]+)$"
+
+
+def _unexponent(value: ir.StringValue) -> ir.StringValue:
+    """``value`` with scientific notation rewritten as plain decimal text, digit for digit."""
+    sign = value.re_extract(_SCIENTIFIC, 1)
+    whole = value.re_extract(_SCIENTIFIC, 2)
+    digits = whole + value.re_extract(_SCIENTIFIC, 3)
+    exponent = value.re_extract(_SCIENTIFIC, 4).cast(dt.int32)
+    point = whole.length() + exponent  # where the decimal point goes in ``digits``
+    zero = ibis.literal("0")
+    plain = ibis.cases(
+        (point <= 0, sign + "0." + zero.repeat(-point) + digits),
+        (point >= digits.length(), sign + digits + zero.repeat(point - digits.length())),
+        else_=sign + digits.substr(0, point) + "." + digits.substr(point),
+    )
+    scientific = value.re_search(_SCIENTIFIC).fill_null(False)
+    usable = scientific & (value.re_extract(_SCIENTIFIC, 4).cast(dt.int32).abs() <= 30)
+    return ibis.cases((usable, plain), else_=value)
 
 
 def timestamp(value: ir.Value, *, strict: bool = True) -> ir.TimestampValue:
