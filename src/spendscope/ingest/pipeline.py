@@ -37,7 +37,7 @@ from spendscope.ingest import diagnostics, profiling
 from spendscope.ingest import files as f
 from spendscope.ingest import writers
 from spendscope.ingest.reading import open_raw, raise_rejected
-from spendscope.ingest.rows import LOOKUP_INPUTS, normalized_rows
+from spendscope.ingest.rows import LOOKUP_INPUTS, normalized_rows, view
 from spendscope.normalize import classify as cl
 from spendscope.normalize.tags import DEFAULT_TAG_KEYS
 from spendscope.plugins import source as get_source
@@ -211,7 +211,9 @@ def ingest(
             try:
                 raw, rejects = open_raw(writer.work, infos)
                 if hasattr(plan, "prepare"):
-                    raw = plan.prepare(raw)  # values a source converts once for all the columns that use them
+                    # values a source computes once for all the columns that use them; a view, so
+                    # that Ibis refers to them instead of inlining them into every column
+                    raw = view(writer.work, plan.prepare(raw))
                 # CSV: collect the lookups' distinct inputs in the profiling scan, sparing two more
                 # parses of the file. Parquet reads them column by column for less than the wider scan costs.
                 lookups = LOOKUP_INPUTS if infos[0].format == "csv" else None
