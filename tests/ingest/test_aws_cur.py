@@ -225,3 +225,16 @@ def test_unknown_layout_names_the_closest_source_and_what_it_lacks(ledger, tmp_p
     assert "Closest: aws_cur, which lacks line_item_usage_end_date, bill_billing_period_start_date" in message
     assert "line_item_unblended_cost" not in message.split("lacks", 1)[1]
     assert ledger.duckdb.sql("SELECT count(*) FROM costs").fetchone()[0] == 0
+
+
+def test_gzipped_report_in_a_folder_with_its_manifest(ledger, tmp_path):
+    import gzip
+
+    folder = tmp_path / "cur" / "20231101-20231201"
+    folder.mkdir(parents=True)
+    (folder / "report-00001.csv.gz").write_bytes(gzip.compress(LEGACY_SAMPLE.read_bytes()))
+    (folder / "report-Manifest.json").write_text('{"reportKeys": ["report-00001.csv.gz"]}')
+    result = ingest(ledger, [str(tmp_path / "cur")])
+    assert [f.rows for f in result.files] == [1281]
+    assert [s.rsplit("/", 1)[1] for s in result.skipped] == ["report-Manifest.json"]
+    assert result.files[0].billed_cost == source_total(LEGACY_SAMPLE, "lineItem/UnblendedCost")
