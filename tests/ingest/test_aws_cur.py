@@ -194,7 +194,8 @@ def test_cur_parquet_reads_like_csv(tmp_path):
 
 
 def test_cur2_parquet_with_map_columns(tmp_path):
-    """CUR 2.0: resource_tags and product are maps; user tags lose their user_ prefix as in the other spellings."""
+    """CUR 2.0: resource_tags and product are maps; user tags lose their user_ prefix and empty values are
+    left out, as in the other spellings."""
     from spendscope.settings import Settings
     from spendscope.store.ledger import Ledger
 
@@ -202,7 +203,8 @@ def test_cur2_parquet_with_map_columns(tmp_path):
     parquet = tmp_path / "cur2.parquet"
     duckdb.sql(f"""COPY (SELECT * EXCLUDE (resource_tags_user_team, resource_tags_user_project, product_product_name,
                                       product_region, product_location),
-          MAP {{'user_team': resource_tags_user_team, 'user_project': resource_tags_user_project}} AS resource_tags,
+          MAP {{'user_team': resource_tags_user_team, 'user_project': coalesce(resource_tags_user_project, ''),
+               'user_owner': ''}} AS resource_tags,
           MAP {{'product_name': product_product_name, 'region': product_region, 'location': product_location}} AS product
         FROM read_csv('{csv_path}', all_varchar=true)) TO '{parquet}'""")
     with Ledger.open(Settings.load(environ={}, db=str(tmp_path / "c2.duckdb"))) as ledger:
@@ -213,6 +215,8 @@ def test_cur2_parquet_with_map_columns(tmp_path):
                                 "WHERE x_Project IS NOT NULL").fetchall()
         assert got == [('{"team":"ml-research","project":"llm-pretrain"}', "ml-research", "llm-pretrain",
                         "Amazon Elastic Compute Cloud", "US East (N. Virginia)")]
+        tags = {r[0] for r in ledger.duckdb.sql("SELECT Tags FROM costs").fetchall()}
+        assert tags == {'{"team":"ml-research","project":"llm-pretrain"}', '{"team":"search"}', None}
 
 
 def test_unknown_layout_names_the_closest_source_and_what_it_lacks(ledger, tmp_path):

@@ -380,6 +380,8 @@ class CurPlan:
             # CUR 2.0 keys user tags "user_team": drop the prefix, as for the other spellings. Only
             # keys can match: inside a JSON string a quote is escaped.
             text = raw[mapped].cast(dt.json).cast(dt.string).re_replace(r'([{,])"user_', r'\1"')
+            # an empty value becomes null, which the merge below drops (as v.text does for columns)
+            text = text.re_replace(r':""([,}])', r':null\1')
             parts.append(text.cast(dt.json))
         if not parts:
             return None
