@@ -16,7 +16,7 @@ CON = ibis.duckdb.connect()
 
 def parse(texts: list[str]) -> list:
     t = ibis.memtable({"x": texts}, schema={"x": "string"})
-    fast = t.mutate(fast=v.decimal(t.x, strict=False), exact=t.x.try_cast(v.MONEY))
+    fast = t.mutate(fast=v.decimal(t.x, strict=False, scientific=True), exact=t.x.try_cast(v.MONEY))
     rows = CON.to_pyarrow(fast).to_pylist()
     return [(r["fast"], r["exact"]) for r in rows]
 

@@ -30,8 +30,13 @@ _SHORT_DECIMAL = r"^-?[0-9]{1,8}(\.[0-9]{0,10})?$"
 SHORT = dt.Decimal(18, 10)
 
 
-def decimal(value: ir.Value, *, strict: bool = True) -> ir.DecimalValue:
-    """An exact DECIMAL(38, 18); ``strict=False`` gives null where the value is not a number."""
+def decimal(value: ir.Value, *, strict: bool = True, scientific: bool = False) -> ir.DecimalValue:
+    """An exact DECIMAL(38, 18); ``strict=False`` gives null where the value is not a number.
+
+    ``scientific=True``: for sources that write small amounts in scientific notation (AWS CUR),
+    read it through the fast path too. Without it such text is still read exactly, only slower;
+    the rewrite costs other sources time (a larger expression in every number column).
+    """
     typ = value.type()
     if typ.is_floating():
         value = value.cast(dt.string)
@@ -39,7 +44,8 @@ def decimal(value: ir.Value, *, strict: bool = True) -> ir.DecimalValue:
         value = text(value)
     else:
         return value.cast(MONEY) if strict else value.try_cast(MONEY)
-    value = _unexponent(value)
+    if scientific:
+        value = _unexponent(value)
     convert = (lambda v, t: v.cast(t)) if strict else (lambda v, t: v.try_cast(t))
     return ibis.cases(
         (value.re_search(_SHORT_DECIMAL), convert(value, SHORT).cast(MONEY)),
@@ -69,7 +75,9 @@ def _unexponent(value: ir.StringValue) -> ir.StringValue:
     )
     scientific = value.re_search(_SCIENTIFIC).fill_null(False)
     usable = scientific & (value.re_extract(_SCIENTIFIC, 4).cast(dt.int32).abs() <= 30)
-    return ibis.cases((usable, plain), else_=value)
+    # the regular expressions run only where an "e" could make the text scientific (a cheap test)
+    maybe = (value.contains("E") | value.contains("e")).fill_null(False)
+    return ibis.cases((maybe, ibis.cases((usable, plain), else_=value)), else_=value)
 
 
 def timestamp(value: ir.Value, *, strict: bool = True) -> ir.TimestampValue:
