@@ -242,3 +242,28 @@ def test_gzipped_report_in_a_folder_with_its_manifest(ledger, tmp_path):
     assert [f.rows for f in result.files] == [1281]
     assert [s.rsplit("/", 1)[1] for s in result.skipped] == ["report-Manifest.json"]
     assert result.files[0].billed_cost == source_total(LEGACY_SAMPLE, "lineItem/UnblendedCost")
+
+
+@pytest.mark.parametrize("usage_type, product, model, token_type, token_class", [
+    ("USE1-Claude3Haiku-input-tokens", "Amazon Bedrock", "Claude3Haiku", "input", "Input"),
+    ("USE1-Llama3-1-405B-output-tokens-batch", "Amazon Bedrock", "Llama3-1-405B", "output", "Output"),
+    ("USE1-openai.gpt-oss-120b-mantle-input-tokens-standard", "Amazon Bedrock", "openai.gpt-oss-120b", "input", "Input"),
+    ("USE1-NovaPro-cache-read-tokens", "Amazon Bedrock", "NovaPro", "cache-read", "Cached Input"),
+    ("USE1-MP:USE1_CacheReadInputTokenCount-Units", "Claude Sonnet 4.5 (Amazon Bedrock Edition)", "Claude Sonnet 4.5",
+     "cache-read", "Cached Input"),
+    ("USE1-MP:USE1_cache_read_input_tokens_global_standard-Units", "Claude Haiku 4.5 (Amazon Bedrock Edition)",
+     "Claude Haiku 4.5", "cache-read", "Cached Input"),
+    ("USE1-MP:USE1_OutputTokenCount-Units", "Claude Sonnet 4.5 (Amazon Bedrock Edition)", "Claude Sonnet 4.5",
+     "output", "Output"),
+])
+def test_bedrock_usage_types_give_model_and_token_type(ledger, tmp_path, usage_type, product, model, token_type,
+                                                       token_class):
+    import json as _json
+
+    row = ({"lineItem/ProductCode": "AmazonBedrock", "product/ProductName": product, "lineItem/UsageType": usage_type,
+            "lineItem/UnblendedCost": "0.10", "pricing/unit": "1K tokens"}, {})
+    ingest(ledger, [str(cur_fixture.write(tmp_path / "bedrock.csv", rows=[row]))])
+    details, got_model, got_class, workload = ledger.duckdb.sql(
+        "SELECT SkuPriceDetails, x_Model, x_TokenClass, x_AiWorkload FROM costs").fetchone()
+    assert _json.loads(details) == {"ModelId": model, "TokenType": token_type}
+    assert (got_model, got_class, workload) == (model, token_class, "Inference")

@@ -55,12 +55,13 @@ UNKNOWN_TYPE = ("Adjustment", "One-Time", None, None, None)
 COMMITMENT_TYPES = {"sp": "Savings Plan", "ri": "Reserved Instance"}
 COMMITMENT_CATEGORIES = {"sp": "Spend", "ri": "Usage"}
 
-# Bedrock token usage types: "USE1-Claude3Haiku-input-tokens", "USE1-Llama3-1-405B-output-tokens-batch",
-# "USE1-openai.gpt-oss-120b-mantle-input-tokens-standard"; and Marketplace models:
-# "USE1-MP:USE1_InputTokenCount-Units", "..._CacheReadInputTokenCount-Units".
-BEDROCK_TOKENS = re.compile(r"(?i)^(?:[A-Z]{2,4}\d?-)?(?P<model>.+?)-(?P<kind>input|output|cache-read|cache-write)-tokens")
-BEDROCK_TOKEN_SQL = r"(?i)^(?:[A-Z]{2,4}[0-9]?-)?(.+?)-(input|output|cache-read|cache-write)-tokens"
-MARKETPLACE_TOKEN_SQL = r"(?i)_(CacheReadInput|CacheWriteInput|Input|Output)Token(?:Count)?"
+# Bedrock token usage types (FORMATS.md 1.4): "USE1-Claude3Haiku-input-tokens",
+# "USE1-Llama3-1-405B-output-tokens-batch", "USE1-openai.gpt-oss-120b-mantle-input-tokens-standard"
+# (model, then token type; "-mantle" marks the newer shape); and Marketplace models, whose model is
+# the product name: "USE1-MP:USE1_InputTokenCount-Units", "..._CacheReadInputTokenCount-Units",
+# "..._cache_read_input_tokens_global_standard-Units".
+BEDROCK_TOKEN_SQL = r"(?i)^(?:[A-Z]{2,4}[0-9]?-)?(.+?)(?:-mantle)?-(input|output|cache-read|cache-write)-tokens"
+MARKETPLACE_TOKEN_SQL = r"(?i)_(cache_?read_?input|cache_?write_?input|input|output)_?token"
 
 
 def canonical(name: str) -> str:

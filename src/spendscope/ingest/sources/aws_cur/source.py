@@ -361,8 +361,8 @@ class CurPlan:
         kind = ibis.cases(
             (usage_type.re_search(m.BEDROCK_TOKEN_SQL).fill_null(False), usage_type.re_extract(m.BEDROCK_TOKEN_SQL, 2).lower()),
             (usage_type.re_search(m.MARKETPLACE_TOKEN_SQL).fill_null(False),
-             usage_type.re_extract(m.MARKETPLACE_TOKEN_SQL, 1).lower().replace("cachereadinput", "cache-read")
-             .replace("cachewriteinput", "cache-write")),
+             usage_type.re_extract(m.MARKETPLACE_TOKEN_SQL, 1).lower().replace("_", "")
+             .replace("cachereadinput", "cache-read").replace("cachewriteinput", "cache-write")),
             else_=ibis.null(dt.string),
         )
         details = ibis.struct({"ModelId": model, "TokenType": kind}).cast(dt.json)
