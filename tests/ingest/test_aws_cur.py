@@ -267,3 +267,22 @@ def test_bedrock_usage_types_give_model_and_token_type(ledger, tmp_path, usage_t
         "SELECT SkuPriceDetails, x_Model, x_TokenClass, x_AiWorkload FROM costs").fetchone()
     assert _json.loads(details) == {"ModelId": model, "TokenType": token_type}
     assert (got_model, got_class, workload) == (model, token_class, "Inference")
+
+
+@pytest.mark.parametrize("product_code, usage_type, workload", [
+    ("AmazonSageMaker", "USE1-Train:ml.p4d.24xlarge", "Training"),
+    ("AmazonSageMaker", "USE1-Host:ml.g5.12xlarge", "Inference"),
+    ("AmazonSageMaker", "USE1-Notebk:ml.t3.medium", "Experimentation"),
+    ("AmazonSageMaker", "USE1-Processing:ml.m5.xlarge", "Data"),
+    ("AmazonEC2", "USE1-BoxUsage:p5.48xlarge", "Training"),
+    ("AmazonEC2", "USE1-SpotUsage:g6.xlarge", "Training"),
+    ("AmazonEC2", "USE1-BoxUsage:inf2.xlarge", "Inference"),
+    ("AmazonEC2", "USE1-BoxUsage:trn1.32xlarge", "Training"),
+    ("AmazonEC2", "USE1-BoxUsage:m5.large", None),
+])
+def test_sagemaker_and_gpu_usage_types_get_their_workload(ledger, tmp_path, product_code, usage_type, workload):
+    name = "Amazon SageMaker" if product_code == "AmazonSageMaker" else "Amazon Elastic Compute Cloud"
+    row = ({"lineItem/ProductCode": product_code, "product/ProductName": name, "lineItem/UsageType": usage_type,
+            "lineItem/UnblendedCost": "1.00", "lineItem/LineItemDescription": usage_type}, {})
+    ingest(ledger, [str(cur_fixture.write(tmp_path / "cur.csv", rows=[row]))])
+    assert ledger.duckdb.sql("SELECT x_AiWorkload FROM costs").fetchone()[0] == workload
