@@ -43,7 +43,19 @@ class Plan(Protocol):
         """The note for a profile flag that ``count`` rows raised."""
 
     def source_amounts(self, raw: ir.Table) -> Mapping[str, ir.Value]:
-        """The source's own billed and effective amounts per row, computed from raw values."""
+        """The source's own billed and effective amounts per row, computed from raw values (and
+        optionally "rows": how many ledger rows a file row becomes, where ``expand`` splits it)."""
+
+    def missing(self, raw: ir.Table, name: str) -> ir.BooleanValue:
+        """Where ledger column ``name`` would have no value (counted for the not-null checks)."""
+
+    def conversions(self, raw: ir.Table) -> list[tuple[str, str, str, ir.Value]]:
+        """(ledger column, the file's column, "decimal"/"datetime", the value or null where it does not
+        convert), so a failed load can name the first bad value."""
+
+    # Optional: ``prepare(raw) -> raw`` adds values computed once per row for many columns (the
+    # pipeline reads the file through it); ``expand(raw) -> raw`` splits some file rows into several
+    # ledger rows (see the AWS CUR source).
 
 
 class Source(Protocol):

@@ -56,7 +56,6 @@ class Scan:
 
     profiles: dict[str, Profile]
     distinct: dict[str, ir.Table]  # lookup -> distinct combinations of the raw columns it reads
-    columns: dict[str, list[str]]  # lookup -> those raw columns
 
 
 def referenced(expr: ir.Value, table: ir.Table) -> list[str]:
@@ -140,7 +139,7 @@ def profile(con, plan, raw: ir.Table, required: tuple[str, ...] = (),
             prof.category_pairs[pair] = prof.category_pairs.get(pair, 0) + g["__rows"]
         if g["__subcategory_missing"] and g["ServiceName"] is not None and g.get("ServiceCategory") is not None:
             prof.subcategory_pairs.add((g["ServiceName"], canonical(VOCABULARIES["ServiceCategory"], g["ServiceCategory"])))
-    return Scan(dict(profiles), distinct, columns)
+    return Scan(dict(profiles), distinct)
 
 
 def rewrites(prof: Profile) -> dict[str, dict[str, str]]:

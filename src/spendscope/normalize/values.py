@@ -74,7 +74,7 @@ def _unexponent(value: ir.StringValue) -> ir.StringValue:
         else_=sign + digits.substr(0, point) + "." + digits.substr(point),
     )
     scientific = value.re_search(_SCIENTIFIC).fill_null(False)
-    usable = scientific & (value.re_extract(_SCIENTIFIC, 4).cast(dt.int32).abs() <= 30)
+    usable = scientific & (exponent.abs() <= 30)
     # the regular expressions run only where an "e" could make the text scientific (a cheap test)
     maybe = (value.contains("E") | value.contains("e")).fill_null(False)
     return ibis.cases((maybe, ibis.cases((usable, plain), else_=value)), else_=value)

@@ -88,8 +88,7 @@ class CurPlan:
                    for key in _NUMBERS if key in self.columns}
         helpers["__h_lit"] = self.line_item_type(raw)
         prepared = raw.mutate(**helpers)
-        return prepared.mutate(__h_category=self._by_type(prepared, 0),
-                               __h_kind=self._by_type(prepared, 3, {"sp": "sp", "ri": "ri"}),
+        return prepared.mutate(__h_category=self._by_type(prepared, 0), __h_kind=self._by_type(prepared, 3),
                                __h_service_category=self._service_category(prepared))
 
     def _service_category(self, raw: ir.Table) -> ir.StringValue:
@@ -113,7 +112,7 @@ class CurPlan:
             return raw["__h_lit"]
         return self.text(raw, "lineitemlineitemtype")
 
-    def _by_type(self, raw: ir.Table, index: int, labels: Mapping[str, str] | None = None) -> ir.StringValue:
+    def _by_type(self, raw: ir.Table, index: int) -> ir.StringValue:
         """A column decided by the line item type (see ``mapping.LINE_ITEM_TYPES``)."""
         helper = {0: "__h_category", 3: "__h_kind"}.get(index)
         if helper in raw.columns:
@@ -121,8 +120,7 @@ class CurPlan:
         lit = self.line_item_type(raw)
         cases = []
         for name, spec in m.LINE_ITEM_TYPES.items():
-            value = spec[index] if labels is None else labels.get(spec[index]) if spec[index] else None
-            cases.append((name, ibis.literal(value, type=dt.string)))
+            cases.append((name, ibis.literal(spec[index], type=dt.string)))
         unknown = m.UNKNOWN_TYPE[index]
         return lit.cases(*cases, else_=ibis.literal(unknown, type=dt.string))
 
@@ -162,11 +160,14 @@ class CurPlan:
     def expand(self, raw: ir.Table) -> ir.Table:
         """Each fee row with unused commitment gets a second ledger row: FOCUS's "Unused" usage row,
         BilledCost 0 and EffectiveCost the unused amount (one scan: the rows are unnested, not unioned)."""
-        lit = self.line_item_type(raw)
-        split = lit.isin(COMMITMENT_FEES).fill_null(False) & (self.unused(raw, strict=False).fill_null(ZERO) != ZERO)
-        parts = ibis.cases((split, ibis.literal([0, 1], type=dt.Array(dt.int8))),
+        parts = ibis.cases((self._splits(raw), ibis.literal([0, 1], type=dt.Array(dt.int8))),
                            else_=ibis.literal([0], type=dt.Array(dt.int8)))
         return raw.mutate(**{PART: parts.unnest()})
+
+    def _splits(self, raw: ir.Table) -> ir.BooleanValue:
+        """Whether a file row is a commitment fee with unused commitment (two ledger rows)."""
+        lit = self.line_item_type(raw)
+        return lit.isin(COMMITMENT_FEES).fill_null(False) & (self.unused(raw, strict=False).fill_null(ZERO) != ZERO)
 
     def _unused_row(self, raw: ir.Table) -> ir.BooleanValue | None:
         return (raw[PART] == 1) if PART in raw.columns else None
@@ -201,7 +202,7 @@ class CurPlan:
             return self._by_type(raw, 0)
 
         def kind():
-            return self._by_type(raw, 3, {"sp": "sp", "ri": "ri"})
+            return self._by_type(raw, 3)
 
         def usage():
             return lit().isin(("Usage", "DiscountedUsage", "SavingsPlanCoveredUsage"))
@@ -396,10 +397,9 @@ class CurPlan:
     def profile_keys(self, raw: ir.Table) -> Mapping[str, ir.Value]:
         none = Mappings()
         keys: dict[str, ir.Value] = {
-            name: self.column(raw, name, none, strict=name != "BillingPeriodStart")
+            name: self.column(raw, name, none, strict=False)
             for name in ("ProviderName", "BillingAccountId", "BillingPeriodStart", "ServiceName")
         }
-        keys["BillingPeriodStart"] = self.time(raw, "billbillingperiodstartdate", strict=False)
         for name in ("ChargeCategory", "ChargeFrequency", "PricingCategory", "CommitmentDiscountCategory",
                      "CommitmentDiscountStatus", "ServiceCategory", "ChargeClass"):
             keys[name] = self.column(raw, name, none, strict=False)
@@ -426,10 +426,8 @@ class CurPlan:
 
     def source_amounts(self, raw: ir.Table) -> Mapping[str, ir.Value]:
         """The file's own totals: unblended cost (the invoice) and amortised cost."""
-        lit = self.line_item_type(raw)
-        split = lit.isin(COMMITMENT_FEES).fill_null(False) & (self.unused(raw, strict=False).fill_null(ZERO) != ZERO)
         return {"billed": self.billed(raw, strict=False), "effective": self.effective(raw, strict=False),
-                "rows": ibis.cases((split, 2), else_=1)}
+                "rows": ibis.cases((self._splits(raw), 2), else_=1)}
 
     def conversions(self, raw: ir.Table) -> list[tuple[str, str, str, ir.Value]]:
         """(column, the file's column, kind, value or null where it does not convert), for diagnostics."""
