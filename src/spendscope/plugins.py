@@ -16,7 +16,9 @@ from spendscope.errors import UnknownNameError
 hookspec = pluggy.HookspecMarker("spendscope")
 hookimpl = pluggy.HookimplMarker("spendscope")
 
-DEFAULT_PLUGINS = ("spendscope.ingest.sources.focus", "spendscope.ingest.sources.aws_cur")
+DEFAULT_PLUGINS = (
+    "spendscope.ingest.sources.focus", "spendscope.ingest.sources.aws_cur", "spendscope.ingest.sources.azure",
+)
 
 
 class HookSpecs:

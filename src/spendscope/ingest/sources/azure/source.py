@@ -1,0 +1,435 @@
+"""Azure Cost Management exports (EA, MCA, legacy pay-as-you-go; actual and amortized) into FOCUS rows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar, Mapping
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from spendscope.errors import SchemaError
+from spendscope.ingest.base import Mappings
+from spendscope.ingest.files import FileInfo
+from spendscope.ingest.sources import native
+from spendscope.ingest.sources.azure import mapping as m
+from spendscope.ingest.sources.native import MONEY, ZERO, NativePlan
+from spendscope.normalize import values as v
+from spendscope.normalize.jsontext import json_merge_patch
+
+_FACTOR = dt.Decimal(38, 12)
+
+
+@ibis.udf.scalar.builtin(name="strptime", signature=((dt.string, dt.string), dt.timestamp))
+def _strptime(text, fmt):
+    """DuckDB's strptime: an error where the text does not match."""
+
+
+@ibis.udf.scalar.builtin(name="try_strptime", signature=((dt.string, dt.string), dt.timestamp))
+def _try_strptime(text, fmt):
+    """DuckDB's try_strptime: null where the text does not match."""
+
+
+def _times(a: ir.DecimalValue, b: ir.DecimalValue) -> ir.DecimalValue:
+    """a x b as money (factors to 12 decimals, so the product fits DECIMAL(38))."""
+    return (a.cast(_FACTOR) * b.cast(_FACTOR)).cast(MONEY)
+
+
+class AzurePlan(NativePlan):
+    """How one Azure cost export maps to the ledger."""
+
+    source: ClassVar[str] = "azure"
+    NUMBERS = ("cost", "quantity", "effectiveprice", "paygprice", "unitprice", "paygcostinbillingcurrency",
+               "exchangeratepricingtobilling")
+    DATES = ("date", "billingperiodstartdate", "billingperiodenddate")
+    RAW_OF = {"BilledCost": "cost", "EffectiveCost": "cost", "ListCost": "cost", "ContractedCost": "cost",
+              "ChargePeriodStart": "date", "ChargePeriodEnd": "date", "BillingCurrency": "currency"}
+
+    @property
+    def mca(self) -> bool:
+        """Microsoft Customer Agreement: invoiced per billing profile."""
+        return self.has("billingprofileid") and any(
+            self.has(k) for k in ("invoiceid", "costinusd", "paygcostinbillingcurrency", "pricingcurrency"))
+
+    @property
+    def payg(self) -> bool:
+        """Legacy pay-as-you-go usage details: no billing account, usage only."""
+        return not self.has("billingaccountid")
+
+    # -- values computed once per row -------------------------------------------------------------
+
+    def _h(self, raw: ir.Table, name: str, build):
+        return raw[name] if name in raw.columns else build()
+
+    def parse_time(self, value: ir.Value, strict: bool) -> ir.TimestampValue:
+        """MM/DD/YYYY (EA and MCA exports) or ISO 8601."""
+        if not value.type().is_string():
+            return v.timestamp(value, strict=strict)
+        text = v.text(value)
+        us = text.re_extract(r"^\s*([0-9]{1,2}/[0-9]{1,2}/[0-9]{4})\b", 1)
+        parse = _strptime if strict else _try_strptime
+        as_us = parse(us, "%m/%d/%Y").cast(native.NULLS["datetime"])
+        return ibis.cases(((us != "").fill_null(False), as_us), else_=v.timestamp(text, strict=strict))
+
+    def charge_type(self, raw: ir.Table) -> ir.StringValue:
+        return self._h(raw, "__h_ct", lambda: self.text(raw, "chargetype").fill_null("Usage")
+                       if self.has("chargetype") else ibis.literal("Usage"))
+
+    def pricing_model(self, raw: ir.Table) -> ir.StringValue:
+        return self._h(raw, "__h_pm", lambda: self.text(raw, "pricingmodel").replace(" ", ""))
+
+    def commitment_kind(self, raw: ir.Table) -> ir.StringValue:
+        """"ri" (reservation), "sp" (savings plan) or null: from benefitId, else PricingModel/ChargeType."""
+        def build():
+            benefit = self.first_text(raw, "benefitid", "reservationid").lower()
+            pm, ct = self.pricing_model(raw), self.charge_type(raw)
+            return ibis.cases(
+                (benefit.contains("/microsoft.capacity/").fill_null(False), "ri"),
+                (benefit.contains("/microsoft.billingbenefits/").fill_null(False), "sp"),
+                (((pm == "Reservation") | (ct == "UnusedReservation")).fill_null(False), "ri"),
+                (((pm == "SavingsPlan") | (ct == "UnusedSavingsPlan")).fill_null(False), "sp"),
+                else_=ibis.null(dt.string),
+            )
+        return self._h(raw, "__h_kind", build)
+
+    def category(self, raw: ir.Table) -> ir.StringValue:
+        def build():
+            cases = [(name, ibis.literal(spec[0])) for name, spec in m.CHARGE_TYPES.items()]
+            return self.charge_type(raw).cases(*cases, else_=ibis.literal(m.UNKNOWN_CHARGE[0]))
+        return self._h(raw, "__h_category", build)
+
+    def resource_type(self, raw: ir.Table) -> ir.StringValue:
+        """The ARM resource type: the file's ResourceType column (legacy), else read from ResourceId."""
+        rid = self.text(raw, "resourceid").lower()
+        nested = rid.re_extract(r"/providers/([^/]+/[^/]+)/[^/]+/([^/]+)/", 1) + "/" + \
+            rid.re_extract(r"/providers/([^/]+/[^/]+)/[^/]+/([^/]+)/", 2)
+        top = rid.re_extract(r"/providers/([^/]+/[^/]+)", 1)
+        parsed = ibis.cases((nested.re_search("^[^/]+/[^/]+/[^/]+$").fill_null(False), nested),
+                            ((top != "").fill_null(False), top), else_=ibis.null(dt.string))
+        if self.has("resourcetype"):
+            return ibis.coalesce(self.text(raw, "resourcetype").lower(), parsed)
+        return parsed
+
+    def service(self, raw: ir.Table) -> ir.StringValue:
+        """"ServiceName\x1fServiceCategory" from Microsoft's service list: by ConsumedService and resource
+        type, then the resource type alone; then the MeterCategory where it names a listed service
+        ("Virtual Network" under microsoft.compute); then the consumed service's main service; else the
+        MeterCategory, category Other."""
+        def build():
+            table = list({k: f"{name}\x1f{cat}" for k, (name, cat) in m.services().items()}.items())
+            consumed = self.first_text(raw, "consumedservice").lower().fill_null("")
+            rtype = self.resource_type(raw).fill_null("")
+            meter = self.first_text(raw, "servicename", "metercategory")
+            by_meter = [(name, ibis.literal(cat)) for name, cat in m.service_names().items()]
+            named = meter + "\x1f" + meter.lower().cases(*by_meter, else_=ibis.null(dt.string))
+            look = lambda key: key.cases(*table, else_=ibis.null(dt.string))  # noqa: E731
+            fallback = ibis.coalesce(meter, self.first_text(raw, "consumedservice"), ibis.literal("Azure")) + "\x1fOther"
+            return ibis.coalesce(look(consumed + "|" + rtype), look("|" + rtype), named, look(consumed + "|"), fallback)
+        return self._h(raw, "__h_service", build)
+
+    def uom(self, raw: ir.Table, index: int) -> ir.Value:
+        """From the UnitOfMeasure lookup: 0 PricingUnit, 1 factor, 2 ConsumedUnit, 3 block size."""
+        names = {0: "__h_punit", 1: "__h_factor", 2: "__h_cunit", 3: "__h_block"}
+
+        def build():
+            text = self.text(raw, "unitofmeasure")
+            table = m.pricing_units()
+            if index in (1, 3):
+                pairs = [(k, ibis.literal(spec[index], type=dt.int64)) for k, spec in table.items() if spec[index] != 1]
+                return text.cases(*pairs, else_=ibis.literal(1, type=dt.int64)) if pairs else ibis.literal(1, type=dt.int64)
+            pairs = [(k, ibis.literal(spec[index])) for k, spec in table.items()]
+            return text.cases(*pairs, else_=ibis.null(dt.string))
+        return self._h(raw, names[index], build)
+
+    def prepare(self, raw: ir.Table) -> ir.Table:
+        """Numbers, the charge type, commitment kind, service and unit lookups, once per row."""
+        prepared = super().prepare(raw)
+        prepared = prepared.mutate(__h_ct=self.charge_type(prepared), __h_pm=self.pricing_model(prepared))
+        prepared = prepared.mutate(__h_kind=self.commitment_kind(prepared), __h_category=self.category(prepared),
+                                   __h_service=self.service(prepared),
+                                   **{name: self.uom(prepared, i) for i, name in
+                                      enumerate(("__h_punit", "__h_factor", "__h_cunit", "__h_block"))})
+        return prepared
+
+    # -- costs --------------------------------------------------------------------------------------
+
+    def cost(self, raw: ir.Table, strict: bool = True) -> ir.DecimalValue:
+        return self.number(raw, "cost", strict)
+
+    def _covered(self, raw: ir.Table) -> ir.BooleanValue:
+        """Usage a reservation or savings plan paid for, or the unused part of one (amortized exports)."""
+        ct, pm = self.charge_type(raw), self.pricing_model(raw)
+        return (((ct == "Usage") & pm.isin(m.COMMITMENT_MODELS)) | ct.isin(m.UNUSED)).fill_null(False)
+
+    def _commitment_purchase(self, raw: ir.Table) -> ir.BooleanValue:
+        ct, pm = self.charge_type(raw), self.pricing_model(raw)
+        return (ct.isin(("Purchase", "Refund")) & pm.isin(m.COMMITMENT_MODELS)).fill_null(False)
+
+    def billed(self, raw: ir.Table, strict: bool = True) -> ir.DecimalValue:
+        return ibis.cases((self._covered(raw), ZERO), else_=self.cost(raw, strict)).cast(MONEY)
+
+    def effective(self, raw: ir.Table, strict: bool = True) -> ir.DecimalValue:
+        return ibis.cases((self._commitment_purchase(raw), ZERO), else_=self.cost(raw, strict)).cast(MONEY)
+
+    def _rate(self, raw: ir.Table, strict: bool) -> ir.DecimalValue:
+        """Pricing to billing currency (MCA prices are in the pricing currency); 1 where not given."""
+        one = ibis.literal(Decimal(1), type=MONEY)
+        return self.number(raw, "exchangeratepricingtobilling", strict).fill_null(one) \
+            if self.has("exchangeratepricingtobilling") else one
+
+    def _unit_price(self, raw: ir.Table, key: str, strict: bool) -> ir.DecimalValue:
+        """A price per PricingUnit: Azure's price per UnitOfMeasure block, divided where the PricingUnit
+        is the distinct unit (see ``mapping.pricing_units``)."""
+        price = _times(self.number(raw, key, strict), self._rate(raw, strict))
+        factor = self.uom(raw, 1)
+        divided = (price.cast(_FACTOR) / factor.cast(dt.Decimal(38, 0))).cast(dt.Decimal(38, 12)).cast(MONEY)
+        return ibis.cases((factor == 1, price), else_=divided)
+
+    # -- the ledger's columns -------------------------------------------------------------------------
+
+    def _column(self, raw: ir.Table, name: str, mappings: Mappings, strict: bool) -> ir.Value | None:  # noqa: C901
+        def usage_or_purchase():
+            return self.category(raw).isin(("Usage", "Purchase"))
+
+        def quantity():
+            return self.number(raw, "quantity", strict)
+
+        def commitment_id():
+            return self.first_text(raw, "benefitid", "reservationid")
+
+        match name:
+            case "BilledCost":
+                return self.billed(raw, strict)
+            case "EffectiveCost":
+                return self.effective(raw, strict)
+            case "ListCost":
+                if self.has("paygcostinbillingcurrency"):
+                    listed = self.number(raw, "paygcostinbillingcurrency", strict)
+                else:
+                    listed = _times(_times(self.number(raw, "paygprice", strict), quantity()), self._rate(raw, strict))
+                return ibis.cases((usage_or_purchase(), listed.fill_null(self.cost(raw, strict))),
+                                  else_=self.cost(raw, strict))
+            case "ContractedCost":
+                contracted = _times(_times(self.number(raw, "unitprice", strict), quantity()), self._rate(raw, strict))
+                return ibis.cases((usage_or_purchase(), contracted.fill_null(self.cost(raw, strict))),
+                                  else_=self.cost(raw, strict))
+            case "ListUnitPrice":
+                return ibis.cases((usage_or_purchase(), self._unit_price(raw, "paygprice", strict)),
+                                  else_=ibis.null(MONEY))
+            case "ContractedUnitPrice":
+                return ibis.cases((usage_or_purchase(), self._unit_price(raw, "unitprice", strict)),
+                                  else_=ibis.null(MONEY))
+            case "PricingQuantity":
+                factor = self.uom(raw, 1).cast(dt.Decimal(38, 0))
+                return ibis.cases((usage_or_purchase(), (quantity() * factor).cast(MONEY)), else_=ibis.null(MONEY))
+            case "PricingUnit":
+                unit = ibis.coalesce(self.uom(raw, 0), self.unit(raw, self.text(raw, "unitofmeasure"), mappings))
+                return ibis.cases((usage_or_purchase(), unit), else_=ibis.null(dt.string))
+            case "ConsumedQuantity":
+                block = self.uom(raw, 3).cast(dt.Decimal(38, 0))
+                return ibis.cases((self.charge_type(raw) == "Usage", (quantity() * block).cast(MONEY)),
+                                  else_=ibis.null(MONEY))
+            case "ConsumedUnit":
+                unit = ibis.coalesce(self.uom(raw, 2), self.unit(raw, self.text(raw, "unitofmeasure"), mappings))
+                return ibis.cases((self.charge_type(raw) == "Usage", unit), else_=ibis.null(dt.string))
+            case "ChargeCategory":
+                return self.category(raw)
+            case "ChargeClass":
+                return ibis.cases((self.charge_type(raw) == "Refund", "Correction"), else_=ibis.null(dt.string))
+            case "ChargeFrequency":
+                given = self.text(raw, "frequency").cases(*m.FREQUENCIES.items(), else_=ibis.null(dt.string)) \
+                    if self.has("frequency") else ibis.null(dt.string)
+                default = ibis.cases((self.category(raw) == "Usage", "Usage-Based"), else_="One-Time")
+                return ibis.coalesce(given, default)
+            case "PricingCategory":
+                model = self.pricing_model(raw).cases(*m.PRICING_MODELS.items(), else_=ibis.null(dt.string))
+                return ibis.cases((usage_or_purchase(), ibis.coalesce(model, ibis.literal("Standard"))),
+                                  else_=ibis.null(dt.string))
+            case "CommitmentDiscountId":
+                return ibis.cases((self.commitment_kind(raw).notnull(), commitment_id()), else_=ibis.null(dt.string))
+            case "CommitmentDiscountName":
+                name_ = self.first_text(raw, "benefitname", "reservationname")
+                return ibis.cases((self.column(raw, "CommitmentDiscountId", mappings, strict).notnull(), name_),
+                                  else_=ibis.null(dt.string))
+            case "CommitmentDiscountType" | "CommitmentDiscountCategory":
+                labels = m.COMMITMENT_TYPES if name == "CommitmentDiscountType" else m.COMMITMENT_CATEGORIES
+                has_id = self.column(raw, "CommitmentDiscountId", mappings, strict).notnull()
+                return ibis.cases((has_id, self.commitment_kind(raw).cases(*labels.items(), else_=ibis.null(dt.string))),
+                                  else_=ibis.null(dt.string))
+            case "CommitmentDiscountStatus":
+                has_id = self.column(raw, "CommitmentDiscountId", mappings, strict).notnull()
+                return ibis.cases(
+                    (has_id & self.charge_type(raw).isin(m.UNUSED), "Unused"),
+                    (has_id & (self.category(raw) == "Usage"), "Used"),
+                    else_=ibis.null(dt.string),
+                )
+            case "BillingAccountId":
+                if self.payg:
+                    return "/subscriptions/" + self.text(raw, "subscriptionid")
+                account = "/providers/Microsoft.Billing/billingAccounts/" + self.text(raw, "billingaccountid")
+                return account + "/billingProfiles/" + self.text(raw, "billingprofileid") if self.mca else account
+            case "BillingAccountName":
+                if self.payg:
+                    return self.first_text(raw, "subscriptionname")
+                return self.first_text(raw, "billingprofilename" if self.mca else "billingaccountname")
+            case "BillingAccountType":
+                return ibis.literal("Subscription" if self.payg else "Billing Profile" if self.mca else "Billing Account")
+            case "SubAccountId":
+                return "/subscriptions/" + self.text(raw, "subscriptionid")
+            case "SubAccountName":
+                return self.first_text(raw, "subscriptionname")
+            case "SubAccountType":
+                return ibis.literal("Subscription")
+            case "BillingCurrency":
+                return self.text(raw, "currency")
+            case "PricingCurrency":
+                return ibis.coalesce(self.first_text(raw, "pricingcurrency"), self.text(raw, "currency"))
+            case "BillingPeriodStart":
+                if self.has("billingperiodstartdate"):
+                    return self.time(raw, "billingperiodstartdate", strict)
+                return self.time(raw, "date", strict).truncate("M")
+            case "BillingPeriodEnd":
+                if self.has("billingperiodenddate"):  # the period's last day, inclusive
+                    return self.time(raw, "billingperiodenddate", strict) + ibis.interval(days=1)
+                return self.time(raw, "date", strict).truncate("M") + ibis.interval(months=1)
+            case "ChargePeriodStart":
+                return self.time(raw, "date", strict)
+            case "ChargePeriodEnd":  # rows are daily
+                return self.time(raw, "date", strict) + ibis.interval(days=1)
+            case "ChargeDescription":
+                return self.first_text(raw, "productname", "metername")
+            case "InvoiceId":
+                return self.first_text(raw, "invoiceid")
+            case "InvoiceIssuerName":
+                return ibis.coalesce(self.first_text(raw, "partnername"), ibis.literal("Microsoft"))
+            case "ProviderName" | "ServiceProviderName":
+                return ibis.literal("Microsoft")
+            case "PublisherName":
+                return ibis.coalesce(self.first_text(raw, "publishername"), ibis.literal("Microsoft"))
+            case "ServiceName":
+                return self.service(raw).split("\x1f")[0]
+            case "ServiceCategory":
+                return self.service(raw).split("\x1f")[1]
+            case "ServiceSubcategory":
+                return self.subcategory(raw, mappings, strict)
+            case "RegionId":
+                loc = self.text(raw, "location").lower().replace(" ", "")
+                return ibis.cases((loc.isin(m.NO_REGION).fill_null(True), ibis.null(dt.string)), else_=loc)
+            case "RegionName":
+                region = self.column(raw, "RegionId", mappings, strict)
+                return region.cases(*m.REGIONS.items(), else_=self.text(raw, "location"))
+            case "AvailabilityZone":
+                return self.first_text(raw, "availabilityzone")
+            case "ResourceId":
+                return self.text(raw, "resourceid")
+            case "ResourceName":
+                return ibis.coalesce(self.first_text(raw, "resourcename"),
+                                     self.text(raw, "resourceid").re_extract(r"/([^/]+)$", 1).nullif(""))
+            case "ResourceType":
+                return self.resource_type(raw)
+            case "SkuId":
+                return self.first_text(raw, "productid", "partnumber")
+            case "SkuPriceId":
+                return self.first_text(raw, "meterid")
+            case "SkuMeter":
+                return self.first_text(raw, "metername")
+            case "SkuPriceDetails":
+                return self._token_details(raw)
+            case "Tags":
+                tags = self.text(raw, "tags").strip()
+                wrapped = ibis.cases((tags.startswith("{"), tags), else_="{" + tags + "}")
+                return ibis.cases(((tags == "") | (tags == "{}"), ibis.null(dt.string)), else_=wrapped)
+        return None
+
+    def _token_details(self, raw: ir.Table) -> ir.StringValue:
+        """Azure OpenAI / AI Foundry token meters as SkuPriceDetails: the model and the token type."""
+        meter = self.first_text(raw, "metername")
+        found = meter.re_search(m.TOKEN_METER_SQL).fill_null(False)
+        model = meter.re_extract(m.TOKEN_METER_SQL, 1).strip().lower().re_replace(r"\s+", "-")
+        cached = meter.re_extract(m.TOKEN_METER_SQL, 2) != ""
+        direction = meter.re_extract(m.TOKEN_METER_SQL, 3).lower()
+        kind = ibis.cases((cached, "cache-read"), (direction.startswith("o"), "output"), else_="input")
+        details = ibis.struct({"ModelId": model, "TokenType": kind}).cast(dt.json)
+        return ibis.cases((found, json_merge_patch(ibis.literal("{}").cast(dt.json), details).cast(dt.string)),
+                          else_=ibis.null(dt.string))
+
+    # -- profiling ----------------------------------------------------------------------------------
+
+    def profile_keys(self, raw: ir.Table) -> Mapping[str, ir.Value]:
+        none = Mappings()
+        keys: dict[str, ir.Value] = {
+            name: self.column(raw, name, none, strict=False)
+            for name in ("ProviderName", "BillingAccountId", "BillingPeriodStart", "ServiceName", "ChargeCategory",
+                         "ChargeFrequency", "PricingCategory", "CommitmentDiscountCategory",
+                         "CommitmentDiscountStatus", "ServiceCategory", "ChargeClass")
+        }
+        # only units the lookup does not know are rewritten by the profile
+        keys["PricingUnit"] = ibis.cases((self.uom(raw, 0).isnull(), self.text(raw, "unitofmeasure")),
+                                         else_=ibis.null(dt.string))
+        keys["BillingCurrency"] = self.text(raw, "currency")
+        keys["__subcategory_missing"] = ibis.literal(True)
+        return keys
+
+    def profile_flags(self, raw: ir.Table) -> Mapping[str, ir.BooleanValue]:
+        ct, pm = self.charge_type(raw), self.pricing_model(raw)
+        cost = self.cost(raw, strict=False).fill_null(ZERO)
+        return {
+            "unknown_charge_type": (~ct.isin(tuple(m.CHARGE_TYPES))).fill_null(False),
+            "amortized": (ct.isin(m.UNUSED) | ((ct == "Usage") & pm.isin(m.COMMITMENT_MODELS) & (cost != ZERO)))
+            .fill_null(False),
+            "actual": self._commitment_purchase(raw),
+        }
+
+    def describe_flag(self, flag: str, count: int) -> str:
+        if flag == "unknown_charge_type":
+            return (f"{count:,} rows have a ChargeType spendscope does not know: kept with ChargeCategory "
+                    f"'Adjustment' and their cost.")
+        if flag == "amortized":
+            return (f"Amortized cost export ({count:,} rows of commitment usage carry their share of the commitment): "
+                    f"EffectiveCost is amortized; BilledCost leaves out commitment purchases, which only the "
+                    f"actual cost export lists.")
+        return (f"Actual cost export ({count:,} commitment purchase or refund rows): BilledCost matches the "
+                f"invoice; those rows have EffectiveCost 0 as FOCUS asks, and their cost reaches EffectiveCost "
+                f"only through the amortized export.")
+
+    def source_amounts(self, raw: ir.Table) -> Mapping[str, ir.Value]:
+        """The export's own totals: the cost column, with commitments counted once as Microsoft's rules say."""
+        return {"billed": self.billed(raw, strict=False), "effective": self.effective(raw, strict=False)}
+
+
+class AzureSource:
+    """Reads Azure Cost Management exports: EA, MCA and legacy pay-as-you-go; actual and amortized."""
+
+    name: ClassVar[str] = "azure"
+    description: ClassVar[str] = (
+        "Azure Cost Management cost exports: Enterprise Agreement (CostInBillingCurrency), Microsoft Customer "
+        "Agreement (costInBillingCurrency, camelCase), legacy pay-as-you-go (PreTaxCost, UsageDateTime) and "
+        "localised headers; actual and amortized."
+    )
+
+    def detect(self, info: FileInfo) -> float:
+        if info.format not in ("csv", "parquet"):
+            return 0.0
+        found = m.resolve(info.columns)
+        return sum(1 for k in m.REQUIRED if k in found) / len(m.REQUIRED)
+
+    def missing_columns(self, info: FileInfo) -> list[str]:
+        found = m.resolve(info.columns)
+        return [label for k, label in m.REQUIRED.items() if k not in found]
+
+    def plan(self, info: FileInfo) -> AzurePlan:
+        columns = m.resolve(info.columns)
+        missing = [label for k, label in m.REQUIRED.items() if k not in columns]
+        if missing:
+            raise SchemaError(
+                f"{info.name}, row 1 (header): missing Azure cost export column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)}.",
+                hint="An Azure cost export (EA, MCA or pay-as-you-go) must have these columns.",
+            )
+        plan = AzurePlan(info, columns, "")
+        kind = "pay-as-you-go" if plan.payg else "MCA" if plan.mca else "EA"
+        plan.format_version = f"Azure {kind}"
+        localised = any("(" in c for c in info.columns)
+        plan.notes.append(f"Azure cost export, {kind} columns{' (localised headers)' if localised else ''}.")
+        return plan

@@ -1,0 +1,155 @@
+"""What the sources of providers' own bills (Azure, GCP, OCI) share: columns found by a spelling-free
+key, typed reads of them, and the diagnostics and profiling the pipeline asks every plan for.
+
+A native plan names the file's columns it converts (``NUMBERS``, ``DATES``) and which raw column each
+ledger number or date comes from (``RAW_OF``); ``prepare`` converts each number once per row, so
+the several cost columns that read the same amount do not parse it again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import ClassVar, Mapping
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from spendscope.focus.columns import COLUMNS
+from spendscope.ingest.base import Mappings
+from spendscope.ingest.files import FileInfo
+from spendscope.normalize import values as v
+from spendscope.normalize.jsontext import json_merge_patch
+
+MONEY = dt.Decimal(38, 18)
+ZERO = ibis.literal(0, type=MONEY)
+NULLS = {"decimal": MONEY, "datetime": dt.Timestamp(timezone="UTC"), "integer": dt.int64}
+
+
+def canonical(name: str) -> str:
+    """The spelling-free key of a column name: ``CostInBillingCurrency``, ``costInBillingCurrency`` and
+    ``cost_in_billing_currency`` are one column; so are GCP's ``usage.amount`` and ``usage_amount``."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def null(name: str) -> ir.Value:
+    """A typed null for ledger column ``name``."""
+    return ibis.null(NULLS.get(COLUMNS[name].data_type, dt.string))
+
+
+@dataclass
+class NativePlan:
+    """Typed access to a native bill's columns, by canonical key (see ``canonical``)."""
+
+    info: FileInfo
+    columns: dict[str, str]  # canonical key -> the file's column name
+    format_version: str
+    notes: list[str] = field(default_factory=list)
+
+    source: ClassVar[str] = ""
+    NUMBERS: ClassVar[tuple[str, ...]] = ()  # canonical keys read as exact decimals
+    DATES: ClassVar[tuple[str, ...]] = ()  # canonical keys read as timestamps
+    RAW_OF: ClassVar[dict[str, str]] = {}  # ledger column -> the canonical key it converts
+    SCIENTIFIC: ClassVar[bool] = True  # whether numbers may be written as 1.2E-05
+
+    # -- raw access ----------------------------------------------------------------------------
+
+    def has(self, key: str) -> bool:
+        return key in self.columns
+
+    def raw(self, raw: ir.Table, key: str) -> ir.Value | None:
+        name = self.columns.get(key)
+        return None if name is None else raw[name]
+
+    def text(self, raw: ir.Table, key: str) -> ir.StringValue:
+        value = self.raw(raw, key)
+        return ibis.null(dt.string) if value is None else v.text(value)
+
+    def first_text(self, raw: ir.Table, *keys: str) -> ir.StringValue:
+        """The first of ``keys`` the file has, as text (null when it has none)."""
+        for key in keys:
+            if self.has(key):
+                return self.text(raw, key)
+        return ibis.null(dt.string)
+
+    def number(self, raw: ir.Table, key: str, strict: bool = True) -> ir.DecimalValue:
+        if strict and f"__h_n_{key}" in raw.columns:
+            return raw[f"__h_n_{key}"]
+        value = self.raw(raw, key)
+        if value is None:
+            return ibis.null(MONEY)
+        return v.decimal(value, strict=strict, scientific=self.SCIENTIFIC)
+
+    def time(self, raw: ir.Table, key: str, strict: bool = True) -> ir.TimestampValue:
+        value = self.raw(raw, key)
+        return ibis.null(NULLS["datetime"]) if value is None else self.parse_time(value, strict)
+
+    def parse_time(self, value: ir.Value, strict: bool) -> ir.TimestampValue:
+        return v.timestamp(value, strict=strict)
+
+    def prepare(self, raw: ir.Table) -> ir.Table:
+        """The file with each number converted once per row (``__h_n_<key>``); strict, so a malformed
+        number fails the load, and the diagnostics (which read the file without this) name it."""
+        helpers = {f"__h_n_{key}": self.number(raw, key) for key in self.NUMBERS if self.has(key)}
+        return raw.mutate(**helpers) if helpers else raw
+
+    # -- the contract's shared parts ------------------------------------------------------------
+
+    def missing(self, raw: ir.Table, name: str) -> ir.BooleanValue:
+        """Where column ``name`` has no value. Numbers and dates are judged on the file's text, so a
+        value that does not convert is reported as such (by the insert), not as missing."""
+        key = self.RAW_OF.get(name)
+        if key is not None:
+            return self.text(raw, key).isnull()
+        return self.column(raw, name, Mappings(), strict=False).isnull()
+
+    def conversions(self, raw: ir.Table) -> list[tuple[str, str, str, ir.Value]]:
+        """(column, the file's column, kind, value or null where it does not convert), for diagnostics."""
+        out = []
+        for key in self.NUMBERS:
+            if self.has(key):
+                out.append((self.columns[key], self.columns[key], "decimal", self.number(raw, key, strict=False)))
+        for key in self.DATES:
+            if self.has(key):
+                out.append((self.columns[key], self.columns[key], "datetime", self.time(raw, key, strict=False)))
+        return out
+
+    def column(self, raw: ir.Table, name: str, mappings: Mappings, strict: bool = True) -> ir.Value:
+        value = self._column(raw, name, mappings, strict)
+        return null(name) if value is None else value
+
+    def _column(self, raw: ir.Table, name: str, mappings: Mappings, strict: bool) -> ir.Value | None:
+        raise NotImplementedError
+
+    def subcategory(self, raw: ir.Table, mappings: Mappings, strict: bool) -> ir.StringValue | None:
+        """ServiceSubcategory from the profile's (ServiceName, ServiceCategory) lookup."""
+        if not mappings.subcategories:
+            return None
+        service = self.column(raw, "ServiceName", mappings, strict)
+        category = self.column(raw, "ServiceCategory", mappings, strict)
+        lookup = {f"{s}\x1f{c}": sub for (s, c), sub in mappings.subcategories.items()}
+        return service.concat("\x1f", category).cases(*lookup.items(), else_=ibis.null(dt.string))
+
+    def unit(self, raw: ir.Table, text: ir.StringValue, mappings: Mappings) -> ir.StringValue:
+        """A unit with the profile's FOCUS rewrites applied ("1K Tokens" -> "1000 Tokens")."""
+        if "PricingUnit" in mappings.values:
+            text = v.remap(text, mappings.values["PricingUnit"])
+        return text
+
+    def profile_flags(self, raw: ir.Table) -> Mapping[str, ir.BooleanValue]:
+        return {}
+
+    def describe_flag(self, flag: str, count: int) -> str:
+        return f"{count:,} rows: {flag}"
+
+
+def merge_json(parts: list[ir.Value]) -> ir.StringValue | None:
+    """JSON objects merged left to right into one (null values dropped), or null when empty."""
+    if not parts:
+        return None
+    merged = ibis.literal("{}").cast(dt.json)
+    for part in parts:
+        merged = json_merge_patch(merged, part)
+    text = merged.cast(dt.string)
+    return ibis.cases((text == "{}", ibis.null(dt.string)), else_=text)
