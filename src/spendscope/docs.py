@@ -92,6 +92,7 @@ def sources_reference() -> str:
     for name, cls in sources().items():
         out.append(f"| `{name}` | {cls.description} |\n")
     out.append(_cur_reference())
+    out.append(_azure_reference())
     return "".join(out)
 
 
@@ -126,6 +127,48 @@ def _cur_reference() -> str:
     out.append("\nSpot usage (`SpotUsage:` usage types) is PricingCategory Dynamic. ServiceCategory comes from the "
                "product code (`src/spendscope/data/aws_service_categories.csv`, after the FinOps Foundation's "
                "focus_converters). Bedrock token usage types give SkuPriceDetails `ModelId` and `TokenType`.\n")
+    return "".join(out)
+
+
+def _azure_reference() -> str:
+    from spendscope.ingest.sources.azure import mapping as m
+
+    out = [
+        "\n## Azure cost exports: what each charge type becomes\n\n",
+        "One ledger row per export row, after Microsoft's own FOCUS conversion (FinOps toolkit, \"Convert Cost "
+        "Management data to FOCUS\"). Columns are matched whatever their generation or casing: EA "
+        "(`CostInBillingCurrency`), MCA (`costInBillingCurrency`; the billing account is the billing profile, "
+        "prices are converted with `exchangeRatePricingToBilling`), legacy pay-as-you-go (`PreTaxCost`, "
+        "`UsageDateTime`, `InstanceId`; the subscription is the billing account and the calendar month the billing "
+        "period) and localised headers (`Kosten (Cost)`). Dates are `MM/DD/YYYY` or ISO; the inclusive "
+        "`BillingPeriodEndDate` and the daily `Date` get one day added for FOCUS's exclusive ends. Tags written "
+        "without their outer braces (EA) get them.\n\n",
+        "| ChargeType | ChargeCategory | ChargeClass | BilledCost | EffectiveCost |\n|---|---|---|---|---|\n",
+    ]
+    billed = {"Usage": "the cost; 0 when PricingModel is Reservation or SavingsPlan (the purchase was billed)",
+              "UnusedReservation": "0", "UnusedSavingsPlan": "0"}
+    effective = {"Purchase": "0 for a reservation or savings plan (amortized exports spread it over usage); else the cost",
+                 "Refund": "0 for a reservation or savings plan; else the cost"}
+    for name, (category, charge_class) in m.CHARGE_TYPES.items():
+        out.append(f"| {name} | {category} | {charge_class or ''} | {billed.get(name, 'the cost')} | "
+                   f"{effective.get(name, 'the cost')} |\n")
+    out.append(f"| any other | {m.UNKNOWN_CHARGE[0]} |  | the cost | the cost |\n")
+    models = ", ".join(f"{k} -> {v}" for k, v in m.PRICING_MODELS.items())
+    out.append(
+        f"\nPricingCategory from PricingModel: {models}. CommitmentDiscountId is `benefitId` (else ReservationId); "
+        "`/microsoft.capacity/` ids are Reservations (category Usage), `/microsoft.billingbenefits/` ids Savings Plans "
+        "(Spend); UnusedReservation and UnusedSavingsPlan rows have CommitmentDiscountStatus Unused. "
+        "An actual cost export and an amortized one of the same month cover the same partition, so the later load "
+        "replaces the earlier; the load notes say which kind each file is.\n\n"
+        "Units: Azure prices and quantities count blocks of the UnitOfMeasure (`10K`, `100 Hours`; Microsoft's "
+        "PricingUnits list, `src/spendscope/data/azure_pricing_units.csv`). Where the block is a FOCUS unit it is the "
+        "PricingUnit (`10000 Units`) and PricingQuantity is the Quantity; otherwise the PricingUnit is the distinct "
+        "unit and the quantity is multiplied by the block size. ConsumedQuantity is always in distinct units. "
+        "ListCost is `paygCostInBillingCurrency` (MCA) or PayGPrice x Quantity; ContractedCost UnitPrice x Quantity.\n\n"
+        "ServiceName and ServiceCategory come from Microsoft's service list (`azure_services.csv`) by ConsumedService "
+        "and the resource type read from ResourceId, then by MeterCategory. Azure OpenAI and AI Foundry token meters "
+        "(`gpt 4o 0513 Input global Tokens`, `gpt-4o-mini-0718-Outp-glbl Tokens`) give SkuPriceDetails `ModelId` and "
+        "`TokenType`; GPU VM sizes in the meter name (`ND96isr H100 v5`) are classified by the GPU rules.\n")
     return "".join(out)
 
 

@@ -83,3 +83,27 @@ def test_cur_exports_fail_only_validator_quirks(tmp_path):
             out = export_focus(ledger, tmp_path / f"{name}.parquet")
         verdict = validate(out.path)
         assert set(verdict["failed"]) == allowed, (name, json.dumps(verdict["failed"], indent=1))
+
+
+def test_azure_exports_fail_only_validator_quirks(tmp_path):
+    """The Azure sample and each header generation of the hand-made exports: only the validator's
+    quirks fail (InvoiceId: EA exports have no invoice ids, MCA ones do), and the Marketplace
+    subscription bought in the actual export, a Purchase the validator wants at EffectiveCost 0."""
+    from spendscope.settings import Settings
+    from spendscope.store.ledger import Ledger
+    from tests.conftest import SHARED
+    from tests.ingest import azure_fixture as fx
+
+    cases = {
+        "sample": (SHARED / "data" / "azure" / "ea-export_anonymous-sample.csv", INVOICE_ID_QUIRK),
+        "actual": (fx.write_ea(tmp_path / "actual.csv"), INVOICE_ID_QUIRK | EVERY_PURCHASE_ZERO),
+        "amortized": (fx.write_ea(tmp_path / "amortized.csv", fx.AMORTIZED), INVOICE_ID_QUIRK),
+        "mca": (fx.write_mca(tmp_path / "mca.csv"), {"InvoiceId-C-004-C"}),
+        "payg": (fx.write_mapped(tmp_path / "payg.csv", fx.PAYG_HEADER, date="2026-11-03"), INVOICE_ID_QUIRK),
+    }
+    for name, (path, allowed) in cases.items():
+        with Ledger.open(Settings.load(environ={}, db=str(tmp_path / f"{name}.duckdb"))) as ledger:
+            ingest(ledger, [str(path)])
+            out = export_focus(ledger, tmp_path / f"{name}.parquet")
+        verdict = validate(out.path)
+        assert set(verdict["failed"]) == allowed, (name, json.dumps(verdict["failed"], indent=1))
