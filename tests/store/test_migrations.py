@@ -16,7 +16,8 @@ def add_budget_column(ledger):
     ledger.add_column("costs", "x_Budget", dt.string)
 
 
-FUTURE = migrations.MIGRATIONS + (migrations.Migration(2, "add x_Budget", add_budget_column),)
+NEXT = migrations.LATEST_VERSION + 1
+FUTURE = migrations.MIGRATIONS + (migrations.Migration(NEXT, "add x_Budget", add_budget_column),)
 
 
 def test_new_ledger_is_at_the_latest_version(ledger):
@@ -25,22 +26,46 @@ def test_new_ledger_is_at_the_latest_version(ledger):
 
 
 def test_older_ledger_is_upgraded_and_keeps_its_data(settings):
-    with Ledger.open(settings) as old:  # made by "this" spendscope: version 1
+    with Ledger.open(settings) as old:  # made by "this" spendscope
         ingest(old, [str(SAMPLE_FOCUS)])
         before = old.costs.BilledCost.sum().to_pyarrow().as_py()
-    with Ledger.open(settings) as newer:  # a later spendscope brings migration 2
-        assert migrations.migrate(newer, FUTURE) == [2]
+    with Ledger.open(settings) as newer:  # a later spendscope brings one more migration
+        assert migrations.migrate(newer, FUTURE) == [NEXT]
         assert "x_Budget" in newer.costs.columns
         assert newer.costs.BilledCost.sum().to_pyarrow().as_py() == before
         assert newer.costs.count().to_pyarrow().as_py() == 1000
-        assert migrations.schema_version(newer) == 2
+        assert migrations.schema_version(newer) == NEXT
         assert migrations.migrate(newer, FUTURE) == []  # applied once only
+
+
+def test_version_1_ledger_gains_x_credit_type_and_loads_again(tmp_path):
+    """A ledger written by the first schema (no x_CreditType) is upgraded on open, keeps its rows, and
+    takes new loads."""
+    import duckdb
+
+    from spendscope.settings import Settings
+
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    con.close()
+    settings = Settings.load(environ={}, db=str(path))
+    with Ledger.open(settings) as ledger:
+        pass
+    con = duckdb.connect(str(path))  # take it back to version 1, as the first spendscope left it
+    con.execute("ALTER TABLE costs DROP COLUMN x_CreditType")
+    con.execute("DELETE FROM meta WHERE key = 'schema_version' AND value <> '1'")
+    con.close()
+    with Ledger.open(settings) as ledger:
+        assert migrations.schema_version(ledger) == migrations.LATEST_VERSION
+        assert "x_CreditType" in ledger.costs.columns
+        ingest(ledger, [str(SAMPLE_FOCUS)])
+        assert ledger.costs.count().to_pyarrow().as_py() == 1000
 
 
 def test_ledger_newer_than_spendscope_is_refused(settings):
     with Ledger.open(settings) as ledger:
         migrations.migrate(ledger, FUTURE)
-    with pytest.raises(MigrationError, match="schema version 2, newer than this spendscope knows \\(1\\)"):
+    with pytest.raises(MigrationError, match=f"schema version {NEXT}, newer than this spendscope knows \\({NEXT - 1}\\)"):
         Ledger.open(settings)
 
 

@@ -183,6 +183,9 @@ X_COLUMNS: tuple[Column, ...] = (
     _x("x_Experiment", "string", "Experiment or training run the cost is attributed to."),
     _x("x_Environment", "string", "Environment (prod, staging, dev, ...) the cost is attributed to."),
     _x("x_CostCenter", "string", "Finance cost centre the cost is charged to."),
+    _x("x_CreditType", "string", "For credits and discounts, the provider's own kind of credit (GCP: COMMITTED_USAGE_DISCOUNT, "
+       "SUSTAINED_USAGE_DISCOUNT, FREE_TIER, PROMOTION, ...; AWS: the line item type, such as EdpDiscount).",
+       ledger_version=2),
 )
 
 ALL_COLUMNS: tuple[Column, ...] = FOCUS_12_COLUMNS + FOCUS_13_COLUMNS + X_COLUMNS

@@ -30,6 +30,8 @@ from spendscope.normalize.jsontext import json_keys, json_type, json_valid
 from spendscope.normalize.tags import TagLookup
 
 FOCUS_COLUMN_NAMES = [c.name for c in FOCUS_12_COLUMNS + FOCUS_13_COLUMNS]
+# x_ columns a source fills itself (from ``plan.column``, like the FOCUS columns)
+SOURCE_X_COLUMNS = ["x_CreditType"]
 # The columns the classification rules read (besides the tag verdicts).
 CLASS_INPUTS = (
     "ServiceName", "ServiceCategory", "ServiceSubcategory", "SkuMeter", "ChargeDescription", "SkuId", "ResourceType",
@@ -121,7 +123,7 @@ def normalized_rows(con, plan, raw: ir.Table, mappings: Mappings, ids: dict[str,
         raw = plan.expand(raw)  # sources that split some file rows into several ledger rows
     keep = [ROW_COLUMN] if ROW_COLUMN in raw.columns else []
     focus = view(con, raw.select(
-        **{name: plan.column(raw, name, mappings, strict=strict) for name in FOCUS_COLUMN_NAMES},
+        **{name: plan.column(raw, name, mappings, strict=strict) for name in FOCUS_COLUMN_NAMES + SOURCE_X_COLUMNS},
         __load=load_ids(raw, ids), **{k: raw[k] for k in keep}))
 
     def inputs(lookup: str) -> ir.Table:
@@ -151,5 +153,5 @@ def normalized_rows(con, plan, raw: ir.Table, mappings: Mappings, ids: dict[str,
     for col in ALLOCATION_COLUMNS:
         extra[col] = tags[f"__tag_{col}"]
     extra["x_Model"] = ibis.coalesce(classes.__sku_model, tags["__tag_x_Model"])
-    table = view(con, joined.select(*[focus[n] for n in FOCUS_COLUMN_NAMES], **extra, **{k: focus[k] for k in keep}))
+    table = view(con, joined.select(*[focus[n] for n in FOCUS_COLUMN_NAMES + SOURCE_X_COLUMNS], **extra, **{k: focus[k] for k in keep}))
     return NormalizedRows(table, tags, classes)

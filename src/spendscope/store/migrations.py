@@ -55,6 +55,7 @@ def add_model_columns(version: int) -> Callable[["Ledger"], None]:
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the costs, loads and load_partitions tables", _create_tables),
+    Migration(2, "add x_CreditType (the provider's kind of credit)", add_model_columns(2)),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -347,6 +347,8 @@ class CurPlan:
                 return self._token_details(raw)
             case "Tags":
                 return self._tags(raw)
+            case "x_CreditType":  # Credit, Refund, BundledDiscount, EdpDiscount, ...
+                return ibis.cases((category() == "Credit", lit()), else_=ibis.null(dt.string))
         return None
 
     def _token_details(self, raw: ir.Table) -> ir.StringValue:
