@@ -93,6 +93,7 @@ def sources_reference() -> str:
         out.append(f"| `{name}` | {cls.description} |\n")
     out.append(_cur_reference())
     out.append(_azure_reference())
+    out.append(_gcp_reference())
     return "".join(out)
 
 
@@ -169,6 +170,35 @@ def _azure_reference() -> str:
         "and the resource type read from ResourceId, then by MeterCategory. Azure OpenAI and AI Foundry token meters "
         "(`gpt 4o 0513 Input global Tokens`, `gpt-4o-mini-0718-Outp-glbl Tokens`) give SkuPriceDetails `ModelId` and "
         "`TokenType`; GPU VM sizes in the meter name (`ND96isr H100 v5`) are classified by the GPU rules.\n")
+    return "".join(out)
+
+
+def _gcp_reference() -> str:
+    from spendscope.ingest.sources.gcp import mapping as m
+
+    out = [
+        "\n## Google Cloud Billing exports: rows and credits\n\n",
+        "The standard or detailed usage cost export, as BigQuery writes it (newline-delimited JSON or Parquet with "
+        "nested records) or flattened to CSV (`service.description`; arrays as JSON or Python's repr). Each export "
+        "row is one ledger row at its `cost`, and each of its `credits` a row of its own: ChargeCategory Credit, "
+        "BilledCost and EffectiveCost the credit's amount, its type in `x_CreditType`, its name in ChargeDescription, "
+        "and the SKU, project and labels of the row it reduces (so allocation and AI classification see the net "
+        "cost). The ledger's sum is therefore the net cost, `cost` + the sum of `credits.amount`, and is checked "
+        "against the file's own after each load.\n\n",
+        "| cost_type | ChargeCategory |\n|---|---|\n",
+    ]
+    for name, category in m.COST_TYPES.items():
+        out.append(f"| {name} | {category} |\n")
+    out.append(
+        "\nBillingPeriodStart is `invoice.month` at midnight Pacific time, Google's invoicing time zone. A committed "
+        "use discount's fee (`Commitment v1: ...`, `Commitment - dollar based v1: ...`) is a Purchase, "
+        "ChargeFrequency Recurring, whose EffectiveCost is the fee (the export does not spread it over the usage); "
+        "usage with a committed use discount credit is PricingCategory Committed with CommitmentDiscountStatus Used "
+        f"({', '.join(f'{k}: {v}' for k, v in m.CUD_CREDITS.items())}). Spot and preemptible SKUs are Dynamic. "
+        "ServiceCategory comes from `service.description` (`src/spendscope/data/gcp_service_categories.csv`, after "
+        "focus_converters, plus Vertex AI, Gemini API and Cloud TPU). Labels, system labels and project labels "
+        "become Tags (a resource's own label wins). Vertex AI and Gemini token SKUs (`Gemini 2.5 Flash GA Text "
+        "Input - Predictions`) give SkuPriceDetails `ModelId` and `TokenType`.\n")
     return "".join(out)
 
 

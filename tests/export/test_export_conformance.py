@@ -107,3 +107,24 @@ def test_azure_exports_fail_only_validator_quirks(tmp_path):
             out = export_focus(ledger, tmp_path / f"{name}.parquet")
         verdict = validate(out.path)
         assert set(verdict["failed"]) == allowed, (name, json.dumps(verdict["failed"], indent=1))
+
+
+def test_gcp_exports_fail_only_validator_quirks(tmp_path):
+    """The GCP sample and the hand-made export (credits, commitment fees, tax, adjustments): only the
+    InvoiceId quirk fails (exports carry no invoice id), and the commitment fees, Purchases whose
+    EffectiveCost is the fee because GCP does not spread it over the usage it covers."""
+    from spendscope.settings import Settings
+    from spendscope.store.ledger import Ledger
+    from tests.conftest import SHARED
+    from tests.ingest import gcp_fixture as fx
+
+    cases = {
+        "sample": (SHARED / "data" / "gcp" / "billing-export-flattened_2022-08.csv", INVOICE_ID_QUIRK),
+        "fixture": (fx.write_json(tmp_path / "export.jsonl"), INVOICE_ID_QUIRK | EVERY_PURCHASE_ZERO),
+    }
+    for name, (path, allowed) in cases.items():
+        with Ledger.open(Settings.load(environ={}, db=str(tmp_path / f"{name}.duckdb"))) as ledger:
+            ingest(ledger, [str(path)])
+            out = export_focus(ledger, tmp_path / f"{name}.parquet")
+        verdict = validate(out.path)
+        assert set(verdict["failed"]) == allowed, (name, json.dumps(verdict["failed"], indent=1))

@@ -104,7 +104,7 @@ def sniff(path: Path) -> FileInfo:
                            f"not a readable Parquet file ({exc}); it may be truncated.") from exc
         return FileInfo(path, "parquet", names, size)
     if suffix in JSON_SUFFIXES:
-        return FileInfo(path, "json", (), size)
+        return FileInfo(path, "json", _json_keys(path, suffix), size)
     if suffix in CSV_SUFFIXES:
         opener = gzip.open if suffix.endswith(".gz") else open
         try:
@@ -123,6 +123,21 @@ def sniff(path: Path) -> FileInfo:
     raise UnknownFormatError(
         f"{path}: spendscope reads {', '.join(SUPPORTED)} files, not {suffix or 'files without a suffix'!r}."
     )
+
+
+def _json_keys(path: Path, suffix: str) -> tuple[str, ...]:
+    """The top-level keys of a newline-delimited JSON file's first record; () for other JSON (a manifest,
+    an API response), which the sources that read it recognise by content."""
+    import json
+
+    opener = gzip.open if suffix.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            first = fh.readline(1 << 20).strip()
+        record = json.loads(first)
+    except (OSError, EOFError, ValueError):
+        return ()
+    return tuple(record) if isinstance(record, dict) else ()
 
 
 def content_hash(path: Path) -> str:

@@ -216,7 +216,9 @@ def ingest(
                     raw = view(writer.work, plan.prepare(raw))
                 # CSV: collect the lookups' distinct inputs in the profiling scan, sparing two more
                 # parses of the file. Parquet reads them column by column for less than the wider scan costs.
-                lookups = LOOKUP_INPUTS if infos[0].format == "csv" else None
+                # (Not where ``expand`` makes rows whose lookup inputs no file row has, as GCP's credits.)
+                lookups = LOOKUP_INPUTS if infos[0].format == "csv" and not getattr(plan, "EXPANDS_LOOKUPS", False) \
+                    else None
                 scanned = profiling.profile(writer.work, plan, raw, focus_checks.REQUIRED, lookups)
                 profiles = scanned.profiles
             except duckdb.Error as exc:

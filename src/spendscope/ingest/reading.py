@@ -39,6 +39,12 @@ def open_raw(con, infos: list[FileInfo], *, numbered: bool = False) -> tuple[ir.
         if numbered:
             raw = raw.mutate(**{ROW_COLUMN: raw.file_row_number + 1}).drop("file_row_number")
         return raw, None
+    if first.format == "json":  # newline-delimited records (a GCP billing export)
+        raw = con.read_json(paths, table_name=name, format="newline_delimited", filename=FILE_COLUMN,
+                            sample_size=-1)
+        if numbered:
+            raw = raw.mutate(**{ROW_COLUMN: ibis.row_number() + 1})
+        return raw, None
     rejects, scans = unique_name("rejects"), unique_name("rejects_scan")
     # The header is already known (files.sniff): naming the columns spares DuckDB from sniffing every
     # file again each time a view over it is bound (0.5 s per bind for a month of part files).

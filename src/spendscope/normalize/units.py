@@ -16,6 +16,8 @@ recognise as it was.
 'Obj-Months'
 >>> normalize_unit("Requests")
 'Requests'
+>>> normalize_unit("gibibyte month")
+'GiB-Months'
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ EXACT = {
     "Hour": "Hours",
     "GB-Mo": "GB-Months",
 }
+# GCP's lower-case units (usage.unit, usage.pricing_unit): "gibibyte month", "byte-seconds", "hour"
+GCP_SIZES = {"byte": "B", "bytes": "B", "kibibyte": "KiB", "mebibyte": "MiB", "gibibyte": "GiB", "tebibyte": "TiB",
+             "pebibyte": "PiB", "kilobyte": "KB", "megabyte": "MB", "gigabyte": "GB", "terabyte": "TB"}
+GCP_TIMES = {t.lower(): t for t in TIME_SINGULAR}
 WORD_SIZES = {"Gigabyte": "GB", "Gigabytes": "GB", "Megabyte": "MB", "Terabyte": "TB", "Kilobyte": "KB"}
 MULTIPLIERS = {"K": 1_000, "M": 1_000_000, "B": 1_000_000_000}
 
@@ -67,6 +73,15 @@ def normalize_unit(unit: str) -> str:
     text = " ".join(unit.split())
     if text in EXACT:
         return EXACT[text]
+    # GCP: "gibibyte" -> "GiB", "gibibyte month" -> "GiB-Months", "byte-seconds" -> "B-Seconds", "hour" -> "Hours"
+    m = re.fullmatch(r"([a-z]+?)(?:[ -]([a-z]+?)s?)?", text)
+    if m and (m.group(1) in GCP_SIZES or m.group(1).rstrip("s") in GCP_TIMES) and (m.group(2) is None or m.group(2) in GCP_TIMES):
+        if m.group(1) not in GCP_SIZES:
+            return GCP_TIMES[m.group(1).rstrip("s")] + "s"
+        size = GCP_SIZES[m.group(1)]
+        return size if m.group(2) is None else f"{size}-{GCP_TIMES[m.group(2)]}s"
+    if re.fullmatch(r"[a-z]+", text):  # GCP's "count", "requests"
+        return text.capitalize()
     # "<x> Per <Time>" -> "<x>/<Time>"
     m = re.fullmatch(rf"(.+?) [Pp]er ({_TS})", text)
     if m:
