@@ -94,6 +94,7 @@ def sources_reference() -> str:
     out.append(_cur_reference())
     out.append(_azure_reference())
     out.append(_gcp_reference())
+    out.append(_oci_reference())
     return "".join(out)
 
 
@@ -200,6 +201,24 @@ def _gcp_reference() -> str:
         "become Tags (a resource's own label wins). Vertex AI and Gemini token SKUs (`Gemini 2.5 Flash GA Text "
         "Input - Predictions`) give SkuPriceDetails `ModelId` and `TokenType`.\n")
     return "".join(out)
+
+
+def _oci_reference() -> str:
+    from spendscope.ingest.sources.oci import mapping as m
+
+    ai = sorted(k for k, v in m.SERVICE_CATEGORIES.items() if v == "AI and Machine Learning")
+    return (
+        "\n## OCI cost reports\n\n"
+        "After Oracle's own FOCUS mapping: BilledCost and EffectiveCost are `cost/myCost` (after discounts, overage "
+        "included); BillingAccountId is `cost/subscriptionId` (kept as text: OCI writes some with a leading zero), "
+        "SubAccountId the tenancy; every row is Usage, ChargeFrequency Usage-Based, PricingCategory Standard, and "
+        "`lineItem/isCorrection` rows get ChargeClass Correction. The billing period is the calendar month (UTC) of "
+        "`lineItem/intervalUsageStart`. PricingUnit is `cost/skuUnitDescription` in FOCUS format (`GB Months` -> "
+        "`GB-Months`, `1M API Calls` -> `1000000 API Calls`); a row whose `cost/currencyCode` is blank (OCI leaves "
+        "it so on some free rows) takes its tenancy's currency. `tags/<namespace>.<key>` columns become Tags. "
+        f"ServiceCategory comes from `product/service`; AI services: {', '.join(ai)}. Headers match whatever their "
+        "casing (Oracle's documentation and its files differ).\n"
+    )
 
 
 DOCS = {

@@ -18,7 +18,7 @@ hookimpl = pluggy.HookimplMarker("spendscope")
 
 DEFAULT_PLUGINS = (
     "spendscope.ingest.sources.focus", "spendscope.ingest.sources.aws_cur", "spendscope.ingest.sources.azure",
-    "spendscope.ingest.sources.gcp",
+    "spendscope.ingest.sources.gcp", "spendscope.ingest.sources.oci",
 )
 
 

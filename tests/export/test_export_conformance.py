@@ -85,6 +85,7 @@ def test_cur_exports_fail_only_validator_quirks(tmp_path):
         assert set(verdict["failed"]) == allowed, (name, json.dumps(verdict["failed"], indent=1))
 
 
+@pytest.mark.validator
 def test_azure_exports_fail_only_validator_quirks(tmp_path):
     """The Azure sample and each header generation of the hand-made exports: only the validator's
     quirks fail (InvoiceId: EA exports have no invoice ids, MCA ones do), and the Marketplace
@@ -109,6 +110,7 @@ def test_azure_exports_fail_only_validator_quirks(tmp_path):
         assert set(verdict["failed"]) == allowed, (name, json.dumps(verdict["failed"], indent=1))
 
 
+@pytest.mark.validator
 def test_gcp_exports_fail_only_validator_quirks(tmp_path):
     """The GCP sample and the hand-made export (credits, commitment fees, tax, adjustments): only the
     InvoiceId quirk fails (exports carry no invoice id), and the commitment fees, Purchases whose
@@ -128,3 +130,15 @@ def test_gcp_exports_fail_only_validator_quirks(tmp_path):
             out = export_focus(ledger, tmp_path / f"{name}.parquet")
         verdict = validate(out.path)
         assert set(verdict["failed"]) == allowed, (name, json.dumps(verdict["failed"], indent=1))
+
+
+@pytest.mark.validator
+def test_oci_cost_report_fails_only_the_invoice_id_quirk(ledger, tmp_path):
+    """koku's real OCI rows plus GPU, generative AI and a correction: only the InvoiceId quirk fails
+    (cost reports carry no invoice id)."""
+    from tests.ingest import test_oci
+
+    ingest(ledger, [str(test_oci.write(tmp_path / "report.csv"))])
+    out = export_focus(ledger, tmp_path / "oci.parquet")
+    verdict = validate(out.path)
+    assert set(verdict["failed"]) == INVOICE_ID_QUIRK, json.dumps(verdict["failed"], indent=1)
