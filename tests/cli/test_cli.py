@@ -92,12 +92,12 @@ def test_ingest_errors_exit_4_and_name_the_file(cli, tmp_path):
     result = cli("ingest", str(bad), expect=4)
     assert f"Error: {bad}: no source recognises this file" in result.stderr
     assert cli("ingest", str(tmp_path / "nope.csv"), expect=4).stderr.startswith("Error: No such file or folder")
-    assert "Unknown source 'aws'. Valid sources: aws_cur, focus" in cli("ingest", str(SAMPLE_FOCUS), "--source", "aws", expect=2).stderr
+    assert "Unknown source 'aws'. Valid sources: aws_cur, azure, focus, gcp, oci" in cli("ingest", str(SAMPLE_FOCUS), "--source", "aws", expect=2).stderr
 
 
 def test_sources_and_ingests(cli):
     sources = json.loads(cli("sources", "--format", "json").stdout)
-    assert [s["source"] for s in sources] == ["aws_cur", "focus"]
+    assert [s["source"] for s in sources] == ["aws_cur", "azure", "focus", "gcp", "oci"]
     cli("ingest", str(SAMPLE_FOCUS))
     loads = json.loads(cli("ingests", "--format", "json").stdout)
     assert loads[0]["rows"] == 1000 and loads[0]["status"] == "current"

@@ -4,6 +4,7 @@ meaning, amounts reconciled exactly, bad files rejected with the ledger unchange
 from __future__ import annotations
 
 import csv
+import json
 from decimal import Decimal
 
 import duckdb
@@ -286,3 +287,63 @@ def test_sagemaker_and_gpu_usage_types_get_their_workload(ledger, tmp_path, prod
             "lineItem/UnblendedCost": "1.00", "lineItem/LineItemDescription": usage_type}, {})
     ingest(ledger, [str(cur_fixture.write(tmp_path / "cur.csv", rows=[row]))])
     assert ledger.duckdb.sql("SELECT x_AiWorkload FROM costs").fetchone()[0] == workload
+
+
+def _assemblies(tmp_path, *, latest_lists_all=True):
+    """A legacy CUR period folder with two assemblies; the period's manifest lists the newer one."""
+    import gzip
+
+    period = tmp_path / "cur" / "report" / "20261101-20261201"
+    old, new = period / "aaaa-old", period / "bbbb-new"
+    for folder, rows in ((old, cur_fixture.ROWS[:2]), (new, cur_fixture.ROWS)):
+        folder.mkdir(parents=True)
+        plain = cur_fixture.write(folder / "plain.csv", rows=rows)
+        (folder / "report-00001.csv.gz").write_bytes(gzip.compress(plain.read_bytes()))
+        plain.unlink()
+        (folder / "report-Manifest.json").write_text(
+            '{"reportKeys": ["prefix/report/20261101-20261201/%s/report-00001.csv.gz"]}' % folder.name)
+    keys = ["prefix/report/20261101-20261201/bbbb-new/report-00001.csv.gz"]
+    if not latest_lists_all:
+        keys.append("prefix/report/20261101-20261201/bbbb-new/report-00002.csv.gz")
+    (period / "report-Manifest.json").write_text(json.dumps({"assemblyId": "bbbb-new", "reportKeys": keys}))
+    return tmp_path / "cur", period
+
+
+def test_a_folder_loads_only_the_assembly_its_manifest_lists(ledger, tmp_path):
+    root, period = _assemblies(tmp_path)
+    for named in (root, period / "report-Manifest.json"):  # the folder, or the manifest itself
+        result = ingest(ledger, [str(named)])
+        loaded = [r for r in result.files if r.status == "loaded"]
+        if named == root:
+            assert len(loaded) == 1 and "bbbb-new" in loaded[0].file
+            assert [p.rsplit("/", 2)[1] for p in result.superseded] == ["aaaa-old"]
+        else:
+            assert result.files[0].status == "unchanged"
+    count = ledger.duckdb.sql("SELECT count(*) FROM costs").fetchone()[0]
+    assert count == len(cur_fixture.ROWS) + len(cur_fixture.UNUSED)
+
+
+def test_a_manifest_naming_a_missing_file_stops_the_load(ledger, tmp_path):
+    from spendscope.errors import IngestError
+
+    root, _ = _assemblies(tmp_path, latest_lists_all=False)
+    with pytest.raises(IngestError, match="report-00002.csv.gz, which is not in the folder"):
+        ingest(ledger, [str(root)])
+    assert ledger.duckdb.sql("SELECT count(*) FROM costs").fetchone()[0] == 0
+
+
+def test_zip_archive_members_are_read(ledger, tmp_path):
+    import zipfile
+
+    from spendscope.errors import IngestError
+
+    archive = tmp_path / "cur.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(cur_fixture.write(tmp_path / "report-00001.csv"), "report/report-00001.csv")
+    result = ingest(ledger, [str(archive)])
+    assert result.files[0].rows == len(cur_fixture.ROWS) + len(cur_fixture.UNUSED)
+    assert ingest(ledger, [str(archive)]).files[0].status == "unchanged"
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(archive.read_bytes()[:40])
+    with pytest.raises(IngestError, match="not a readable zip archive"):
+        ingest(ledger, [str(broken)])

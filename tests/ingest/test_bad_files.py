@@ -151,7 +151,7 @@ def test_empty_file(loaded, tmp_path):
 
 def test_not_a_billing_file(loaded, tmp_path):
     path = write_csv(tmp_path / "people.csv", ["name", "age"], [["ada", "36"]])
-    assert_rejected(loaded, path, IngestError, "people.csv: no source recognises this file", "Closest: focus")
+    assert_rejected(loaded, path, IngestError, "people.csv: no source recognises this file", "shares no column with any layout spendscope reads (aws_cur, azure, focus, gcp, oci)")
 
 
 def test_tags_that_are_not_json_at_all(loaded, tmp_path):

@@ -44,7 +44,7 @@ def ingest_result_rows(result) -> list[dict]:
 @friendly_errors
 def ingest(
     ctx: typer.Context,
-    paths: list[str] = typer.Argument(..., help="Files, folders or globs: FOCUS CSV, CSV.gz or Parquet exports."),
+    paths: list[str] = typer.Argument(..., help="Files, folders, globs, zip archives or export manifests: CSV, CSV.gz, Parquet or NDJSON billing exports."),
     source: Optional[str] = typer.Option(None, "--source", "-s", help="Force a source adapter instead of detecting it from the header."),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
 ):
@@ -73,6 +73,10 @@ def ingest(
         render(rows, list(rows[0]) if rows else [], fmt.value)
         return
     out = console()
+    if result.superseded:
+        out.print(f"[dim]Left out {len(result.superseded):,} file{'s' if len(result.superseded) > 1 else ''} an export "
+                  f"manifest does not list (an older assembly): {', '.join(result.superseded[:3])}"
+                  f"{', ...' if len(result.superseded) > 3 else ''}[/dim]")
     for r in result.files:
         if r.status == "unchanged":
             out.print(f"[dim]{r.file}: already loaded (load {r.load_id}), nothing changed.[/dim]")

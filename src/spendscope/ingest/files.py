@@ -61,8 +61,30 @@ def expand(paths: list[str]) -> list[Path]:
     return [path for path, _ in expand_named(paths)]
 
 
+def is_data(path: Path) -> bool:
+    """A billing data file (CSV or Parquet), as opposed to a manifest or other JSON beside it."""
+    return _suffix(path) in CSV_SUFFIXES + PARQUET_SUFFIXES
+
+
+def _readable(path: Path) -> bool:
+    return _suffix(path) in SUPPORTED or path.suffix.lower() == ".zip"
+
+
+def _manifest_root(path: Path) -> Path:
+    """Where a manifest's data files are: its folder, or for CUR 2.0 (``metadata/BILLING_PERIOD=...``) the export's."""
+    parent = path.parent
+    if parent.name.upper().startswith("BILLING_PERIOD=") and parent.parent.name.lower() == "metadata":
+        return parent.parent.parent
+    return parent
+
+
 def expand_named(paths: list[str]) -> list[tuple[Path, bool]]:
-    """Like ``expand``, telling for each file whether the user named it (True) or a folder or glob found it."""
+    """Like ``expand``, telling for each file whether the user named it (True) or a folder or glob found it.
+
+    A zip archive stands for its members; a manifest named on its own, for the files beside it (which
+    ``manifests.select`` then narrows to those it lists)."""
+    from spendscope.ingest import manifests
+
     found: list[tuple[Path, bool]] = []
     for raw in paths:
         p = Path(raw)
@@ -72,14 +94,25 @@ def expand_named(paths: list[str]) -> list[tuple[Path, bool]]:
                 raise IngestError(f"No files match {raw!r}.")
             found.extend((m, False) for m in matches if m.is_file())
         elif p.is_dir():
-            inner = sorted(f for f in p.rglob("*") if f.is_file() and _suffix(f) in SUPPORTED)
+            inner = sorted(f for f in p.rglob("*") if f.is_file() and _readable(f))
             if not inner:
-                raise IngestError(f"The folder {raw!r} holds no files spendscope reads ({', '.join(SUPPORTED)}).")
+                raise IngestError(f"The folder {raw!r} holds no files spendscope reads ({', '.join(SUPPORTED)}, .zip).")
             found.extend((f, False) for f in inner)
+        elif p.is_file() and manifests.is_manifest(p) and manifests.listed_keys(p) is not None:
+            found.append((p, False))
+            found.extend((f, False) for f in sorted(_manifest_root(p).rglob("*"))
+                         if f.is_file() and f != p and is_data(f))
         elif p.is_file():
             found.append((p, True))
         else:
             raise IngestError(f"No such file or folder: {raw!r}")
+    opened: list[tuple[Path, bool]] = []
+    for f, named in found:
+        if f.suffix.lower() == ".zip":
+            opened.extend((m, named) for m in manifests.extract(f) if _readable(m))
+        else:
+            opened.append((f, named))
+    found = opened
     seen: set[Path] = set()
     unique = []
     for f, named in found:

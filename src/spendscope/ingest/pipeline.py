@@ -35,6 +35,7 @@ from spendscope.focus import checks as focus_checks
 from spendscope.focus.columns import PARTITION_KEY
 from spendscope.ingest import diagnostics, profiling
 from spendscope.ingest import files as f
+from spendscope.ingest import manifests
 from spendscope.ingest import writers
 from spendscope.ingest.reading import open_raw, raise_rejected
 from spendscope.ingest.rows import LOOKUP_INPUTS, normalized_rows, view
@@ -85,6 +86,7 @@ class FileResult:
 class IngestResult:
     files: list[FileResult]
     skipped: list[str] = field(default_factory=list)  # side files a folder held that no source reads
+    superseded: list[str] = field(default_factory=list)  # data files an export's manifest does not list
 
     @property
     def loaded(self) -> list[FileResult]:
@@ -102,8 +104,15 @@ def _choose_source(info: f.FileInfo, forced: str | None):
     if forced:
         return get_source(forced)
     scored = sorted(((cls().detect(info), name) for name, cls in all_sources().items()), reverse=True)
-    if not scored or scored[0][0] < 0.6:
-        best = scored[0][1] if scored else "none"
+    if not scored or scored[0][0] == 0:
+        raise UnknownFormatError(
+            f"{info.name}: no source recognises this file (columns: {', '.join(info.columns[:8])}"
+            f"{', ...' if len(info.columns) > 8 else ''}); it shares no column with any layout spendscope reads "
+            f"({', '.join(name for _, name in sorted(scored, key=lambda s: s[1]))}).",
+            hint="Run `spendscope sources` to see what each source reads, or force one with --source.",
+        )
+    if scored[0][0] < 0.6:
+        best = scored[0][1]
         lacking = ""
         if scored and hasattr(all_sources()[best], "missing_columns"):
             missing = all_sources()[best]().missing_columns(info)
@@ -144,7 +153,9 @@ def _plan(ledger: Ledger, paths: list[str], source: str | None):
     """Sniff, detect and plan every file; (to load, already loaded, skipped side files)."""
     todo, unchanged, skipped = [], [], []
     found = []
-    for path, named in f.expand_named(paths):
+    selection = manifests.select(f.expand_named(paths), f.is_data)
+    superseded = selection.superseded
+    for path, named in selection.files:
         info = f.sniff(path)
         try:
             src = _choose_source(info, source)
@@ -162,7 +173,7 @@ def _plan(ledger: Ledger, paths: list[str], source: str | None):
         else:
             unchanged.append(FileResult(p.info.name, p.plan.source, "unchanged", load_id=prior, content_hash=p.digest,
                                         notes=[f"Already loaded (load {prior}); nothing changed."]))
-    return todo, unchanged, skipped
+    return todo, unchanged, skipped, superseded
 
 
 def _groups(todo: list[_Planned]) -> list[list[_Planned]]:
@@ -189,9 +200,9 @@ def ingest(
     tag_keys = {**DEFAULT_TAG_KEYS, **{k: tuple(v) for k, v in settings.section("allocation").get("tag_keys", {}).items()}}
     now = now or _dt.datetime.now(_dt.timezone.utc)
 
-    todo, unchanged, skipped = _plan(ledger, paths, source)
+    todo, unchanged, skipped, superseded = _plan(ledger, paths, source)
     if not todo:
-        return IngestResult(unchanged, skipped)
+        return IngestResult(unchanged, skipped, superseded)
     if not ledger.target.is_duckdb:
         writers.recover(ledger)
     writer = writers.writer_for(ledger)
@@ -272,7 +283,7 @@ def ingest(
         raise
     finally:
         writer.close()
-    return IngestResult(unchanged + [r for r, _ in loaded], skipped)
+    return IngestResult(unchanged + [r for r, _ in loaded], skipped, superseded)
 
 
 def _finish(writer, loaded, now) -> None:
