@@ -47,6 +47,8 @@ ROWS: list[tuple[dict, dict]] = [
       "BilledCost": "88.49", "EffectiveCost": "88.49", "PricingUnit": "Hours", "PricingQuantity": "1",
       "ConsumedUnit": "Seconds", "ConsumedQuantity": "3600", "x_Team": "research", "x_AiWorkload": "Training",
       "ResourceName": "trainer-0", "RegionName": "Iowa", "AvailabilityZone": "us-central1-a"}),
+    ({"sku": {"id": "A3CO-0000-0001", "description": "A3 Instance Core running in Americas"}, "cost": "2.30"},
+     {"x_AiWorkload": "Training", "BilledCost": "2.30"}),
     ({"sku": {"id": "A100-SPOT-0001", "description": "Spot Preemptible Nvidia Tesla A100 GPU running in Americas"},
       "cost": "1.10"},
      {"PricingCategory": "Dynamic", "BilledCost": "1.10", "x_AiWorkload": "Training", "CommitmentDiscountId": None}),

@@ -99,7 +99,7 @@ def test_same_export_twice_changes_nothing_and_a_newer_one_replaces(ledger, tmp_
     ingest(ledger, [str(path)])
     assert ingest(ledger, [str(path)]).files[0].status == "unchanged"
     ingest(ledger, [str(fx.write_csv(tmp_path / "restated.csv", fx.ROWS[:2]))])
-    assert ledger.duckdb.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone() == (3, Decimal("29.59"))
+    assert ledger.duckdb.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone() == (3, Decimal("30.79"))
 
 
 @pytest.mark.parametrize("column, value, shown", [
