@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
+from spendscope.errors import SchemaError
 from spendscope.focus.columns import COLUMNS
 from spendscope.ingest.base import Mappings
 from spendscope.ingest.files import FileInfo
@@ -31,6 +32,19 @@ def canonical(name: str) -> str:
     """The spelling-free key of a column name: ``CostInBillingCurrency``, ``costInBillingCurrency`` and
     ``cost_in_billing_currency`` are one column; so are GCP's ``usage.amount`` and ``usage_amount``."""
     return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def split_tags(names, tag_key) -> tuple[dict[str, str], dict[str, str]]:
+    """(canonical key -> column, tag column -> tag key) for a header with one column per tag."""
+    columns: dict[str, str] = {}
+    tags: dict[str, str] = {}
+    for col in names:
+        key = tag_key(col)
+        if key is not None:
+            tags[col] = key
+        else:
+            columns.setdefault(canonical(col), col)
+    return columns, tags
 
 
 def null(name: str) -> ir.Value:
@@ -153,3 +167,39 @@ def merge_json(parts: list[ir.Value]) -> ir.StringValue | None:
         merged = json_merge_patch(merged, part)
     text = merged.cast(dt.string)
     return ibis.cases((text == "{}", ibis.null(dt.string)), else_=text)
+
+
+class NativeSource:
+    """What the native bill sources share: detection by the share of required columns a file has, and
+    the error naming the ones it lacks."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    FORMATS: ClassVar[tuple[str, ...]] = ("csv", "parquet")
+    REQUIRED: ClassVar[dict[str, str]] = {}  # canonical key -> the column as the provider spells it
+    LAYOUT: ClassVar[str] = ""  # "Azure cost export", for messages
+    HINT: ClassVar[str] = ""
+
+    def found(self, info: FileInfo) -> set[str]:
+        """The canonical keys of the columns ``info`` has."""
+        return {canonical(c) for c in info.columns}
+
+    def detect(self, info: FileInfo) -> float:
+        if info.format not in self.FORMATS or not info.columns:
+            return 0.0
+        found = self.found(info)
+        return sum(1 for k in self.REQUIRED if k in found) / len(self.REQUIRED)
+
+    def missing_columns(self, info: FileInfo) -> list[str]:
+        found = self.found(info)
+        return [label for k, label in self.REQUIRED.items() if k not in found]
+
+    def require(self, info: FileInfo) -> None:
+        """Raise SchemaError naming the required columns ``info`` lacks."""
+        missing = self.missing_columns(info)
+        if missing:
+            raise SchemaError(
+                f"{info.name}, row 1 (header): missing {self.LAYOUT} column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)}.",
+                hint=self.HINT,
+            )

@@ -29,6 +29,14 @@ REQUIRED = (
     "billbillingperiodstartdate", "billbillingperiodenddate", "billpayeraccountid", "lineitemcurrencycode",
     "lineitemproductcode",
 )
+# The same, in the snake_case spelling error messages use
+REQUIRED_NAMES = {
+    "lineitemlineitemtype": "line_item_line_item_type", "lineitemunblendedcost": "line_item_unblended_cost",
+    "lineitemusagestartdate": "line_item_usage_start_date", "lineitemusageenddate": "line_item_usage_end_date",
+    "billbillingperiodstartdate": "bill_billing_period_start_date",
+    "billbillingperiodenddate": "bill_billing_period_end_date", "billpayeraccountid": "bill_payer_account_id",
+    "lineitemcurrencycode": "line_item_currency_code", "lineitemproductcode": "line_item_product_code",
+}
 
 # Line item type -> (ChargeCategory, ChargeFrequency, PricingCategory, commitment kind, CommitmentDiscountStatus)
 # commitment kind: "sp" (Savings Plan), "ri" (Reserved Instance) or None.

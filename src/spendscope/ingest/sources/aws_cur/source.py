@@ -9,12 +9,12 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from spendscope.errors import SchemaError
 from spendscope.focus.columns import COLUMNS
 from spendscope.ingest.base import Mappings
 from spendscope.ingest.files import FileInfo
 from spendscope.ingest.sources.aws_cur import mapping as m
 from spendscope.normalize import values as v
+from spendscope.ingest.sources.native import NativeSource, split_tags
 from spendscope.normalize.jsontext import json_merge_patch
 
 ZERO = ibis.literal(0, type=dt.Decimal(38, 18))
@@ -443,7 +443,7 @@ class CurPlan:
         return out
 
 
-class CurSource:
+class CurSource(NativeSource):
     """Reads AWS Cost and Usage Reports: legacy CSV, Athena/Parquet snake_case and CUR 2.0 (Data Exports)."""
 
     name: ClassVar[str] = "aws_cur"
@@ -451,35 +451,14 @@ class CurSource:
         "AWS Cost and Usage Reports: legacy CSV (lineItem/UnblendedCost), Athena/Parquet snake_case "
         "(line_item_unblended_cost, resource_tags_user_*), CUR 2.0 Data Exports (resource_tags and product maps)."
     )
+    LAYOUT = "Cost and Usage Report"
+    HINT = "An AWS CUR export must have these columns; check that the file is a complete report."
 
-    def detect(self, info: FileInfo) -> float:
-        if info.format not in ("csv", "parquet"):
-            return 0.0
-        keys = {m.canonical(c) for c in info.columns}
-        return sum(1 for k in m.REQUIRED if k in keys) / len(m.REQUIRED)
-
-    def missing_columns(self, info: FileInfo) -> list[str]:
-        """The required columns ``info`` lacks, in snake_case spelling."""
-        keys = {m.canonical(c) for c in info.columns}
-        return [_snake(k) for k in m.REQUIRED if k not in keys]
+    REQUIRED = m.REQUIRED_NAMES
 
     def plan(self, info: FileInfo) -> CurPlan:
-        columns: dict[str, str] = {}
-        tags: dict[str, str] = {}
-        for col in info.columns:
-            key = m.tag_key(col)
-            if key is not None:
-                tags[col] = key
-            else:
-                columns.setdefault(m.canonical(col), col)
-        missing = [k for k in m.REQUIRED if k not in columns]
-        if missing:
-            names = ", ".join(_snake(k) for k in missing)
-            raise SchemaError(
-                f"{info.name}, row 1 (header): missing Cost and Usage Report column"
-                f"{'s' if len(missing) > 1 else ''} {names}.",
-                hint="An AWS CUR export must have these columns; check that the file is a complete report.",
-            )
+        self.require(info)
+        columns, tags = split_tags(info.columns, m.tag_key)
         first = info.columns[0]
         if "/" in first:
             version = "CUR legacy CSV"
@@ -492,15 +471,3 @@ class CurSource:
                           f"{' (' + ', '.join(sorted(tags.values())[:6]) + ')' if tags else ''}.")
         return plan
 
-
-_SNAKE = {
-    "lineitemlineitemtype": "line_item_line_item_type", "lineitemunblendedcost": "line_item_unblended_cost",
-    "lineitemusagestartdate": "line_item_usage_start_date", "lineitemusageenddate": "line_item_usage_end_date",
-    "billbillingperiodstartdate": "bill_billing_period_start_date",
-    "billbillingperiodenddate": "bill_billing_period_end_date", "billpayeraccountid": "bill_payer_account_id",
-    "lineitemcurrencycode": "line_item_currency_code", "lineitemproductcode": "line_item_product_code",
-}
-
-
-def _snake(key: str) -> str:
-    return _SNAKE.get(key, key)

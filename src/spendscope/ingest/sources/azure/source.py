@@ -9,12 +9,11 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from spendscope.errors import SchemaError
 from spendscope.ingest.base import Mappings
 from spendscope.ingest.files import FileInfo
 from spendscope.ingest.sources import native
 from spendscope.ingest.sources.azure import mapping as m
-from spendscope.ingest.sources.native import MONEY, ZERO, NativePlan
+from spendscope.ingest.sources.native import MONEY, ZERO, NativePlan, NativeSource
 from spendscope.normalize import values as v
 from spendscope.normalize.jsontext import json_merge_patch
 
@@ -402,7 +401,7 @@ class AzurePlan(NativePlan):
         return {"billed": self.billed(raw, strict=False), "effective": self.effective(raw, strict=False)}
 
 
-class AzureSource:
+class AzureSource(NativeSource):
     """Reads Azure Cost Management exports: EA, MCA and legacy pay-as-you-go; actual and amortized."""
 
     name: ClassVar[str] = "azure"
@@ -411,26 +410,16 @@ class AzureSource:
         "Agreement (costInBillingCurrency, camelCase), legacy pay-as-you-go (PreTaxCost, UsageDateTime) and "
         "localised headers; actual and amortized."
     )
+    REQUIRED = m.REQUIRED
+    LAYOUT = "Azure cost export"
+    HINT = "An Azure cost export (EA, MCA or pay-as-you-go) must have these columns."
 
-    def detect(self, info: FileInfo) -> float:
-        if info.format not in ("csv", "parquet"):
-            return 0.0
-        found = m.resolve(info.columns)
-        return sum(1 for k in m.REQUIRED if k in found) / len(m.REQUIRED)
-
-    def missing_columns(self, info: FileInfo) -> list[str]:
-        found = m.resolve(info.columns)
-        return [label for k, label in m.REQUIRED.items() if k not in found]
+    def found(self, info: FileInfo) -> set[str]:
+        return set(m.resolve(info.columns))
 
     def plan(self, info: FileInfo) -> AzurePlan:
+        self.require(info)
         columns = m.resolve(info.columns)
-        missing = [label for k, label in m.REQUIRED.items() if k not in columns]
-        if missing:
-            raise SchemaError(
-                f"{info.name}, row 1 (header): missing Azure cost export column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)}.",
-                hint="An Azure cost export (EA, MCA or pay-as-you-go) must have these columns.",
-            )
         plan = AzurePlan(info, columns, "")
         kind = "pay-as-you-go" if plan.payg else "MCA" if plan.mca else "EA"
         plan.format_version = f"Azure {kind}"

@@ -8,11 +8,10 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from spendscope.errors import SchemaError
 from spendscope.ingest.base import Mappings
 from spendscope.ingest.files import FileInfo
 from spendscope.ingest.sources.gcp import mapping as m
-from spendscope.ingest.sources.native import MONEY, NULLS, ZERO, NativePlan, merge_json
+from spendscope.ingest.sources.native import MONEY, NULLS, ZERO, NativePlan, NativeSource, merge_json
 from spendscope.normalize import values as v
 from spendscope.normalize.jsontext import json_merge_patch
 
@@ -389,7 +388,7 @@ class GcpPlan(NativePlan):
 _SAME = object()
 
 
-class GcpSource:
+class GcpSource(NativeSource):
     """Reads Google Cloud Billing exports: standard and detailed, as NDJSON, Parquet or flattened CSV."""
 
     name: ClassVar[str] = "gcp"
@@ -398,25 +397,18 @@ class GcpSource:
         "Parquet with nested records, or flattened CSV (service.description, credits as text); each credit "
         "becomes a ledger row."
     )
+    FORMATS = ("csv", "parquet", "json")
+    REQUIRED = m.REQUIRED
+    LAYOUT = "GCP billing export"
+    HINT = "A Cloud Billing export (standard or detailed usage cost) must have these columns."
 
-    def detect(self, info: FileInfo) -> float:
-        if info.format not in ("csv", "parquet", "json") or not info.columns:
-            return 0.0
-        found = _found(info)
-        return sum(1 for k in m.REQUIRED if k in found) / len(m.REQUIRED)
-
-    def missing_columns(self, info: FileInfo) -> list[str]:
-        found = _found(info)
-        return [label for k, label in m.REQUIRED.items() if k not in found]
+    def found(self, info: FileInfo) -> set[str]:
+        """The export's fields ``info`` has: flattened columns, or the records that hold them."""
+        keys = {m.canonical(c) for c in info.columns}
+        return {k for k, path in m.PATHS.items() if k in keys or m.canonical(path[0]) in keys}
 
     def plan(self, info: FileInfo) -> GcpPlan:
-        missing = self.missing_columns(info)
-        if missing:
-            raise SchemaError(
-                f"{info.name}, row 1 (header): missing GCP billing export column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)}.",
-                hint="A Cloud Billing export (standard or detailed usage cost) must have these columns.",
-            )
+        self.require(info)
         columns = {}
         for col in info.columns:
             columns.setdefault(m.canonical(col), col)
@@ -427,8 +419,3 @@ class GcpSource:
         plan.notes.append(f"Google Cloud Billing export, {flavour} ({info.format}).")
         return plan
 
-
-def _found(info: FileInfo) -> set[str]:
-    """The export's fields ``info`` has: flattened columns, or the records that hold them."""
-    keys = {m.canonical(c) for c in info.columns}
-    return {k for k, path in m.PATHS.items() if k in keys or m.canonical(path[0]) in keys}

@@ -9,10 +9,9 @@ import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from spendscope.errors import SchemaError
 from spendscope.ingest.base import Mappings
 from spendscope.ingest.files import FileInfo
-from spendscope.ingest.sources.native import MONEY, NativePlan, merge_json
+from spendscope.ingest.sources.native import MONEY, NativePlan, NativeSource, merge_json, split_tags
 from spendscope.ingest.sources.oci import mapping as m
 from spendscope.normalize import values as v
 
@@ -140,7 +139,7 @@ class OciPlan(NativePlan):
         return {"billed": cost, "effective": cost}
 
 
-class OciSource:
+class OciSource(NativeSource):
     """Reads Oracle Cloud Infrastructure cost reports."""
 
     name: ClassVar[str] = "oci"
@@ -148,33 +147,13 @@ class OciSource:
         "Oracle Cloud Infrastructure cost reports (reports/cost-csv, CSV or CSV.gz): lineItem/, product/, usage/, "
         "cost/ and tags/ columns, any casing."
     )
-
-    def detect(self, info: FileInfo) -> float:
-        if info.format not in ("csv", "parquet"):
-            return 0.0
-        keys = {m.canonical(c) for c in info.columns}
-        return sum(1 for k in m.REQUIRED if k in keys) / len(m.REQUIRED)
-
-    def missing_columns(self, info: FileInfo) -> list[str]:
-        keys = {m.canonical(c) for c in info.columns}
-        return [label for k, label in m.REQUIRED.items() if k not in keys]
+    REQUIRED = m.REQUIRED
+    LAYOUT = "OCI cost report"
+    HINT = "An OCI cost report (reports/cost-csv) must have these columns."
 
     def plan(self, info: FileInfo) -> OciPlan:
-        missing = self.missing_columns(info)
-        if missing:
-            raise SchemaError(
-                f"{info.name}, row 1 (header): missing OCI cost report column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)}.",
-                hint="An OCI cost report (reports/cost-csv) must have these columns.",
-            )
-        columns: dict[str, str] = {}
-        tags: dict[str, str] = {}
-        for col in info.columns:
-            key = m.tag_key(col)
-            if key is not None:
-                tags[col] = key
-            else:
-                columns.setdefault(m.canonical(col), col)
+        self.require(info)
+        columns, tags = split_tags(info.columns, m.tag_key)
         plan = OciPlan(info, columns, "OCI cost report", tags=tags)
         plan.notes.append(f"OCI cost report; {len(tags)} tag columns.")
         return plan
