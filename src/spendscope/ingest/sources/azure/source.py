@@ -11,6 +11,7 @@ import ibis.expr.types as ir
 
 from spendscope.ingest.base import Mappings
 from spendscope.ingest.files import FileInfo
+from spendscope.ingest.reading import unique_name
 from spendscope.ingest.sources import native
 from spendscope.ingest.sources.azure import mapping as m
 from spendscope.ingest.sources.native import MONEY, ZERO, NativePlan, NativeSource
@@ -28,6 +29,19 @@ def _strptime(text, fmt):
 @ibis.udf.scalar.builtin(name="try_strptime", signature=((dt.string, dt.string), dt.timestamp))
 def _try_strptime(text, fmt):
     """DuckDB's try_strptime: null where the text does not match."""
+
+
+def _table(con, columns: dict[str, list]) -> ir.Table:
+    """A small temporary lookup table."""
+    import pyarrow as pa
+
+    name = unique_name("lookup")
+    con.con.register(f"{name}_arrow", pa.table(columns))
+    try:
+        con.raw_sql(f'CREATE TEMP TABLE "{name}" AS SELECT * FROM "{name}_arrow"')
+    finally:
+        con.con.unregister(f"{name}_arrow")
+    return con.table(name)
 
 
 def _lookup(table: dict[str, str]) -> ir.MapValue:
@@ -106,6 +120,9 @@ class AzurePlan(NativePlan):
 
     def resource_type(self, raw: ir.Table) -> ir.StringValue:
         """The ARM resource type: the file's ResourceType column (legacy), else read from ResourceId."""
+        return self._h(raw, "__h_rtype", lambda: self._resource_type(raw))
+
+    def _resource_type(self, raw: ir.Table) -> ir.StringValue:
         rid = self.text(raw, "resourceid").lower()
         nested = rid.re_extract(r"/providers/([^/]+/[^/]+)/[^/]+/([^/]+)/", 1) + "/" + \
             rid.re_extract(r"/providers/([^/]+/[^/]+)/[^/]+/([^/]+)/", 2)
@@ -147,13 +164,40 @@ class AzurePlan(NativePlan):
         return self._h(raw, names[index], build)
 
     def prepare(self, raw: ir.Table) -> ir.Table:
-        """Numbers, the charge type, commitment kind, service and unit lookups, once per row."""
+        """Numbers, the charge type, commitment kind, service and unit lookups, once per row.
+
+        The service and unit lookups are joins with small tables: as MAP literals, rebuilt for every
+        chunk of rows, they made a million-row export 30 s to load instead of 19 s."""
         prepared = super().prepare(raw)
-        prepared = prepared.mutate(__h_ct=self.charge_type(prepared), __h_pm=self.pricing_model(prepared))
-        prepared = prepared.mutate(__h_kind=self.commitment_kind(prepared), __h_category=self.category(prepared),
-                                   __h_service=self.service(prepared),
-                                   **{name: self.uom(prepared, i) for i, name in
-                                      enumerate(("__h_punit", "__h_factor", "__h_cunit", "__h_block"))})
+        prepared = prepared.mutate(__h_ct=self.charge_type(prepared), __h_pm=self.pricing_model(prepared),
+                                   __h_rtype=self.resource_type(prepared),
+                                   __h_uom=self.text(prepared, "unitofmeasure"),
+                                   __h_consumed=self.first_text(prepared, "consumedservice").lower().fill_null(""),
+                                   __h_meter=self.first_text(prepared, "servicename", "metercategory"))
+        con = ibis.get_backend(raw)
+        units = _table(con, {"__u_key": list(m.pricing_units()),
+                             **{name: [spec[i] for spec in m.pricing_units().values()]
+                                for i, name in enumerate(("__u_punit", "__u_factor", "__u_cunit", "__u_block"))}})
+        prepared = prepared.left_join(units, prepared["__h_uom"] == units["__u_key"])
+        services = _table(con, {"__s_key": list(m.services()),
+                                "__s_value": [f"{n}\x1f{c}" for n, c in m.services().values()]})
+        names = _table(con, {"__n_key": list(m.service_names()), "__n_value": list(m.service_names().values())})
+        rtype = prepared["__h_rtype"].fill_null("")
+        keys = {"__s1": prepared["__h_consumed"] + "|" + rtype, "__s2": "|" + rtype, "__s3": prepared["__h_consumed"] + "|"}
+        prepared = prepared.mutate(**{f"{k}_key": v for k, v in keys.items()}, __n_lower=prepared["__h_meter"].lower())
+        for k in keys:
+            side = services.view().rename(**{f"{k}_match": "__s_key", k: "__s_value"})
+            prepared = prepared.left_join(side, prepared[f"{k}_key"] == side[f"{k}_match"])
+        prepared = prepared.left_join(names, prepared["__n_lower"] == names["__n_key"])
+        meter = prepared["__h_meter"]
+        fallback = ibis.coalesce(meter, prepared["__h_consumed"].nullif(""), ibis.literal("Azure")) + "\x1fOther"
+        prepared = prepared.mutate(
+            __h_service=ibis.coalesce(prepared["__s1"], prepared["__s2"], meter + "\x1f" + prepared["__n_value"],
+                                      prepared["__s3"], fallback),
+            __h_punit=prepared["__u_punit"], __h_cunit=prepared["__u_cunit"],
+            __h_factor=prepared["__u_factor"].fill_null(1), __h_block=prepared["__u_block"].fill_null(1),
+        )
+        prepared = prepared.mutate(__h_kind=self.commitment_kind(prepared), __h_category=self.category(prepared))
         return prepared
 
     # -- costs --------------------------------------------------------------------------------------
@@ -176,16 +220,18 @@ class AzurePlan(NativePlan):
     def effective(self, raw: ir.Table, strict: bool = True) -> ir.DecimalValue:
         return ibis.cases((self._commitment_purchase(raw), ZERO), else_=self.cost(raw, strict)).cast(MONEY)
 
-    def _rate(self, raw: ir.Table, strict: bool) -> ir.DecimalValue:
-        """Pricing to billing currency (MCA prices are in the pricing currency); 1 where not given."""
+    def _billed_currency(self, raw: ir.Table, amount: ir.DecimalValue, strict: bool) -> ir.DecimalValue:
+        """A pricing-currency amount in the billing currency (MCA prices are in the pricing currency);
+        as it is where the export has no exchange rate (EA, pay-as-you-go)."""
+        if not self.has("exchangeratepricingtobilling"):
+            return amount
         one = ibis.literal(Decimal(1), type=MONEY)
-        return self.number(raw, "exchangeratepricingtobilling", strict).fill_null(one) \
-            if self.has("exchangeratepricingtobilling") else one
+        return _times(amount, self.number(raw, "exchangeratepricingtobilling", strict).fill_null(one))
 
     def _unit_price(self, raw: ir.Table, key: str, strict: bool) -> ir.DecimalValue:
         """A price per PricingUnit: Azure's price per UnitOfMeasure block, divided where the PricingUnit
         is the distinct unit (see ``mapping.pricing_units``)."""
-        price = _times(self.number(raw, key, strict), self._rate(raw, strict))
+        price = self._billed_currency(raw, self.number(raw, key, strict), strict)
         factor = self.uom(raw, 1)
         divided = (price.cast(_FACTOR) / factor.cast(dt.Decimal(38, 0))).cast(dt.Decimal(38, 12)).cast(MONEY)
         return ibis.cases((factor == 1, price), else_=divided)
@@ -208,13 +254,13 @@ class AzurePlan(NativePlan):
             case "EffectiveCost":
                 return self.effective(raw, strict)
             case "ListCost":
-                listed = _times(_times(self.number(raw, "paygprice", strict), quantity()), self._rate(raw, strict))
+                listed = self._billed_currency(raw, _times(self.number(raw, "paygprice", strict), quantity()), strict)
                 if self.has("paygcostinbillingcurrency"):  # MCA gives it; EA only the price
                     listed = ibis.coalesce(self.number(raw, "paygcostinbillingcurrency", strict), listed)
                 return ibis.cases((usage_or_purchase(), listed.fill_null(self.cost(raw, strict))),
                                   else_=self.cost(raw, strict))
             case "ContractedCost":
-                contracted = _times(_times(self.number(raw, "unitprice", strict), quantity()), self._rate(raw, strict))
+                contracted = self._billed_currency(raw, _times(self.number(raw, "unitprice", strict), quantity()), strict)
                 return ibis.cases((usage_or_purchase(), contracted.fill_null(self.cost(raw, strict))),
                                   else_=self.cost(raw, strict))
             case "ListUnitPrice":
