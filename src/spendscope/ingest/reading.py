@@ -40,8 +40,15 @@ def open_raw(con, infos: list[FileInfo], *, numbered: bool = False) -> tuple[ir.
             raw = raw.mutate(**{ROW_COLUMN: raw.file_row_number + 1}).drop("file_row_number")
         return raw, None
     if first.format == "json":  # newline-delimited records (a GCP billing export)
+        # The schema is inferred once, from every record; naming it spares DuckDB from reading the whole
+        # file again each time a view over it is bound (a million-row export took 198 s).
+        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+        described = con.raw_sql(
+            f"DESCRIBE SELECT * FROM read_json([{listed}], format='newline_delimited', sample_size=-1)").fetchall()
+        columns = {row[0]: row[1] for row in described}
         raw = con.read_json(paths, table_name=name, format="newline_delimited", filename=FILE_COLUMN,
-                            sample_size=-1)
+                            columns=columns)
+
         if numbered:
             raw = raw.mutate(**{ROW_COLUMN: ibis.row_number() + 1})
         return raw, None
