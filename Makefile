@@ -13,7 +13,7 @@ PY312 ?= $(shell for c in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pye
 VALIDATOR_VENV := .venv-validator
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install validator chromium bench bench-cur docs clean
+.PHONY: run test install validator chromium bench bench-cur bench-native docs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,9 @@ bench: install
 
 bench-cur: install .venv-converter/.installed
 	$(BIN)/python bench/cur.py
+
+bench-native: install
+	$(BIN)/python bench/native.py
 
 clean:
 	rm -rf $(VENV) $(VALIDATOR_VENV) .venv-converter spendscope.duckdb spendscope-demo
