@@ -137,3 +137,26 @@ def test_detection_and_missing_columns(ledger, tmp_path):
                        "A,Compute Engine,x,2026-11-01 00:00:00+00:00,1,USD\n")
     with pytest.raises(SchemaError, match=r"missing GCP billing export column invoice.month"):
         ingest(ledger, [str(partial)])
+
+
+def test_part_files_of_one_export_load_together_and_stay_current(ledger, tmp_path):
+    """BigQuery writes a month as several shards: loading the folder again changes nothing, and a
+    restated shard reloads with its siblings, so no shard's rows are lost."""
+    from spendscope.analysis.loads import load_history
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    fx.write_json(folder / "export-000000000000.jsonl", fx.ROWS[:2])
+    fx.write_json(folder / "export-000000000001.jsonl", fx.ROWS[2:4])
+    ingest(ledger, [str(folder)])
+    expected = ledger.duckdb.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone()
+    for _ in range(2):
+        again = ingest(ledger, [str(folder)])
+        assert [r.status for r in again.files] == ["unchanged", "unchanged"]
+        assert ledger.duckdb.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone() == expected
+    assert [r["status"] for r in load_history(ledger)] == ["current", "current"]
+    fx.write_json(folder / "export-000000000001.jsonl", fx.ROWS[2:3])  # a restated shard
+    result = ingest(ledger, [str(folder)])
+    assert [r.status for r in result.files] == ["loaded", "loaded"]
+    cost, credits, rows = fx.totals(fx.ROWS[:3])
+    assert ledger.duckdb.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone() == (rows, cost + credits)

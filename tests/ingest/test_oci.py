@@ -114,3 +114,18 @@ def test_bad_value_is_rejected_and_nothing_loaded(ledger, tmp_path):
         ingest(ledger, [str(path)])
     assert "bad.csv" in str(info.value) and "row 4" in str(info.value) and "cost/myCost" in str(info.value)
     assert ledger.duckdb.sql("SELECT count(*) FROM costs").fetchone()[0] == 0
+
+
+def test_each_report_adds_to_the_month(ledger, tmp_path):
+    """OCI writes a report every six hours with only the usage since the last one: a later report of
+    the same month adds its rows, and loading one again changes nothing."""
+    from spendscope.analysis.loads import load_history
+
+    first = write(tmp_path / "0001000000000001.csv", rows=ROWS[:4])
+    second = write(tmp_path / "0001000000000002.csv", rows=ROWS[4:])
+    ingest(ledger, [str(first)])
+    ingest(ledger, [str(second)])
+    assert ingest(ledger, [str(first)]).files[0].status == "unchanged"
+    count, billed = ledger.duckdb.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone()
+    assert (count, billed) == (6, Decimal("56.036040641"))
+    assert [r["status"] for r in load_history(ledger)] == ["current", "current"]

@@ -6,19 +6,40 @@ from spendscope.focus.columns import PARTITION_KEY
 from spendscope.store.ledger import Ledger
 
 
+def batches(ledger: Ledger):
+    """(load_partitions with each load's batch, the latest batch of each partition): a batch is the
+    loads of one ingest (one ``loaded_at``). Loads of one batch never supersede each other: the part
+    files of one export all belong to the partition. Loads of an additive source (OCI's incremental
+    reports) are never superseded at all."""
+    loads, parts = ledger.loads, ledger.load_partitions
+    dated = parts.join(loads, parts.load_id == loads.load_id).select(
+        *[parts[k] for k in PARTITION_KEY], load_id=parts.load_id, batch=loads.loaded_at)
+    replacing = dated.filter(~dated.x_Source.isin(additive_sources())) if additive_sources() else dated
+    latest = replacing.group_by(*PARTITION_KEY).aggregate(latest=replacing.batch.max())
+    return dated, latest
+
+
+def additive_sources() -> tuple[str, ...]:
+    """Sources whose files add to a partition instead of restating it."""
+    from spendscope.plugins import sources
+
+    return tuple(name for name, cls in sources().items() if getattr(cls, "ADDITIVE", False))
+
+
 def load_history(ledger: Ledger) -> list[dict]:
     """One row per load, newest first, with the number of its partitions still current.
 
-    A load is *current* while it owns all its partitions, *partly replaced* or *replaced* once later
-    loads of the same (source, provider, billing account, billing period) superseded them.
+    A load is *current* while it owns all its partitions, *partly replaced* or *replaced* once a later
+    ingest of the same (source, provider, billing account, billing period) superseded them. The files
+    of one ingest share their partitions (an export's part files); an additive source's loads (OCI's
+    incremental reports) are never replaced.
     """
     loads = ledger.loads
-    parts = ledger.load_partitions
-    latest = parts.group_by(*PARTITION_KEY).aggregate(latest=parts.load_id.max())
-    joined = parts.join(latest, list(PARTITION_KEY))
+    dated, latest = batches(ledger)
+    joined = dated.left_join(latest, list(PARTITION_KEY))
     per_load = joined.group_by(joined.load_id).aggregate(
         partitions=joined.count(),
-        current=(joined.load_id == joined.latest).sum(),
+        current=(joined.latest.isnull() | (joined.latest <= joined.batch)).sum(),
     )
     table = ledger.fetch(
         loads.left_join(per_load, loads.load_id == per_load.load_id)

@@ -30,6 +30,8 @@ from typing import Callable
 import duckdb
 
 from spendscope import __version__
+from spendscope.analysis.loads import additive_sources
+from spendscope.analysis.loads import batches as _batches
 from spendscope.errors import IngestError, ReconciliationError, RowError, UnknownFormatError
 from spendscope.focus import checks as focus_checks
 from spendscope.focus.columns import PARTITION_KEY
@@ -127,15 +129,16 @@ def _choose_source(info: f.FileInfo, forced: str | None):
 
 def _current_loads(ledger: Ledger, digests: list[str]) -> dict[str, int]:
     """For each content hash already loaded: its latest load, if all that load's partitions are current."""
-    loads, parts = ledger.loads, ledger.load_partitions
+    loads = ledger.loads
     prior = loads.filter(loads.content_hash.isin(digests)).group_by("content_hash").aggregate(load_id=loads.load_id.max())
-    mine = parts.join(prior, parts.load_id == prior.load_id).select(prior.content_hash, *[parts[k] for k in PARTITION_KEY],
-                                                                      load_id=parts.load_id)
-    later = parts.group_by(*PARTITION_KEY).aggregate(latest=parts.load_id.max())
-    joined = mine.join(later, list(PARTITION_KEY))
+    dated, latest = _batches(ledger)
+    mine = dated.join(prior, dated.load_id == prior.load_id).select(
+        prior.content_hash, *[dated[k] for k in PARTITION_KEY], load_id=dated.load_id, batch=dated.batch)
+    joined = mine.left_join(latest, list(PARTITION_KEY))
     status = (
         joined.group_by("content_hash")
-        .aggregate(load_id=joined.load_id.max(), superseded=(joined.latest > joined.load_id).sum())
+        .aggregate(load_id=joined.load_id.max(),
+                   superseded=(joined.latest.notnull() & (joined.latest > joined.batch)).sum())
         .to_pyarrow().to_pylist()
     )
     return {r["content_hash"]: int(r["load_id"]) for r in status if not r["superseded"]}
@@ -166,9 +169,13 @@ def _plan(ledger: Ledger, paths: list[str], source: str | None):
             raise
         found.append(_Planned(info, src.plan(info), f.content_hash(info.path)))
     current = _current_loads(ledger, [p.digest for p in found]) if found else {}
+    # A file to load replaces its partitions, so the unchanged part files of the same export that were
+    # named with it load again too: otherwise the new load would delete their rows.
+    reloading = {(p.plan.source, p.info.format, p.info.columns) for p in found if p.digest not in current}
     for p in found:
         prior = current.get(p.digest)
-        if prior is None:
+        if prior is None or ((p.plan.source, p.info.format, p.info.columns) in reloading
+                             and p.plan.source not in additive_sources()):
             todo.append(p)
         else:
             unchanged.append(FileResult(p.info.name, p.plan.source, "unchanged", load_id=prior, content_hash=p.digest,

@@ -21,6 +21,7 @@ import duckdb
 import ibis
 import ibis.expr.types as ir
 
+from spendscope.analysis.loads import additive_sources
 from spendscope.focus.columns import COLUMN_NAMES, PARTITION_KEY
 from spendscope.store import schema as s
 from spendscope.store.ledger import Ledger
@@ -74,7 +75,7 @@ class DuckDBWriter:
     def superseded(self, load_ids: list[int]) -> ir.Table:
         """Rows of earlier loads in the partitions this batch replaces."""
         costs = self.work.table(s.COSTS)
-        new = self.rows(load_ids).select(*PARTITION_KEY).distinct()
+        new = _replacing(self.rows(load_ids)).select(*PARTITION_KEY).distinct()
         old = costs.filter(~costs.x_LoadId.isin(load_ids))
         return old.semi_join(new, list(PARTITION_KEY))
 
@@ -82,8 +83,10 @@ class DuckDBWriter:
         q = '"{}"'.format
         ids = ", ".join(str(int(i)) for i in load_ids)
         key = _key_sql(q)
+        additive = ", ".join("'" + name.replace("'", "''") + "'" for name in additive_sources())
+        keep = f" AND {q('x_Source')} NOT IN ({additive})" if additive else ""
         self.ledger.duckdb.execute(
-            f"DELETE FROM {q(s.COSTS)} WHERE {q('x_LoadId')} NOT IN ({ids}) AND {key} IN "
+            f"DELETE FROM {q(s.COSTS)} WHERE {q('x_LoadId')} NOT IN ({ids}){keep} AND {key} IN "
             f"(SELECT DISTINCT {key} FROM {q(s.COSTS)} WHERE {q('x_LoadId')} IN ({ids}))"
         )
 
@@ -130,7 +133,7 @@ class CopyOnWriteWriter:
 
     def superseded(self, load_ids: list[int]) -> ir.Table:
         target = self.ledger.costs
-        keys = self.rows(load_ids).select(*PARTITION_KEY).distinct().to_pyarrow()
+        keys = _replacing(self.rows(load_ids)).select(*PARTITION_KEY).distinct().to_pyarrow()
         if keys.num_rows == 0:
             return target.limit(0)
         key_table = ibis.memtable(keys)
@@ -150,7 +153,7 @@ class CopyOnWriteWriter:
         path, load_ids = self._pending
         staged = con.read_parquet(str(path))
         old = self.ledger.costs
-        keys = self.work.table(s.COSTS).select(*PARTITION_KEY).distinct().to_pyarrow()
+        keys = _replacing(self.work.table(s.COSTS)).select(*PARTITION_KEY).distinct().to_pyarrow()
         keep = old.anti_join(ibis.memtable(keys), list(PARTITION_KEY)) if keys.num_rows else old
         combined = keep.select(*COLUMN_NAMES).union(staged.select(*COLUMN_NAMES).cast(old.schema()))
         self.ledger.drop_table(NEXT_COSTS)
@@ -170,6 +173,12 @@ class CopyOnWriteWriter:
     def close(self) -> None:
         self.work.disconnect()
         shutil.rmtree(self.stage, ignore_errors=True)
+
+
+def _replacing(rows: ir.Table) -> ir.Table:
+    """The rows whose partitions a load replaces: all but an additive source's (see ``additive_sources``)."""
+    additive = additive_sources()
+    return rows.filter(~rows.x_Source.isin(additive)) if additive else rows
 
 
 def writer_for(ledger: Ledger):

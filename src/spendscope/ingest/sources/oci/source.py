@@ -147,6 +147,10 @@ class OciSource(NativeSource):
         "Oracle Cloud Infrastructure cost reports (reports/cost-csv, CSV or CSV.gz): lineItem/, product/, usage/, "
         "cost/ and tags/ columns, any casing."
     )
+    # OCI writes a report every six hours with the usage since the last one, and corrections as new
+    # rows: each report adds to its month instead of restating it (the same file twice is still
+    # recognised by its content).
+    ADDITIVE: ClassVar[bool] = True
     REQUIRED = m.REQUIRED
     LAYOUT = "OCI cost report"
     HINT = "An OCI cost report (reports/cost-csv) must have these columns."
