@@ -149,8 +149,8 @@ def _azure_reference() -> str:
     ]
     billed = {"Usage": "the cost; 0 when PricingModel is Reservation or SavingsPlan (the purchase was billed)",
               "UnusedReservation": "0", "UnusedSavingsPlan": "0"}
-    effective = {"Purchase": "0 for a reservation or savings plan (amortized exports spread it over usage); else the cost",
-                 "Refund": "0 for a reservation or savings plan; else the cost"}
+    effective = {"Purchase": "the cost (only actual exports list purchases; amortized ones spread them over the usage)",
+                 "Refund": "the cost"}
     for name, (category, charge_class) in m.CHARGE_TYPES.items():
         out.append(f"| {name} | {category} | {charge_class or ''} | {billed.get(name, 'the cost')} | "
                    f"{effective.get(name, 'the cost')} |\n")
@@ -160,8 +160,10 @@ def _azure_reference() -> str:
         f"\nPricingCategory from PricingModel: {models}. CommitmentDiscountId is `benefitId` (else ReservationId); "
         "`/microsoft.capacity/` ids are Reservations (category Usage), `/microsoft.billingbenefits/` ids Savings Plans "
         "(Spend); UnusedReservation and UnusedSavingsPlan rows have CommitmentDiscountStatus Unused. "
-        "An actual cost export and an amortized one of the same month cover the same partition, so the later load "
-        "replaces the earlier; the load notes say which kind each file is.\n\n"
+        "A commitment's purchase is PricingCategory Standard. An actual cost export and an amortized one of the same "
+        "month cover the same partition: loaded in one ingest they are refused (they would count the month twice), "
+        "loaded one after the other the later replaces the earlier; the load notes say which kind each file is. "
+        "Microsoft's own recipe (all amortized rows plus the actual export's commitment purchases) is not built yet.\n\n"
         "Units: Azure prices and quantities count blocks of the UnitOfMeasure (`10K`, `100 Hours`; Microsoft's "
         "PricingUnits list, `src/spendscope/data/azure_pricing_units.csv`). Where the block is a FOCUS unit it is the "
         "PricingUnit (`10000 Units`) and PricingQuantity is the Quantity; otherwise the PricingUnit is the distinct "

@@ -84,8 +84,8 @@ def test_totals_reconcile_with_commitments_counted_once(ledger, tmp_path):
     costs = [Decimal(v["CostInBillingCurrency"]) for v, _ in fx.ACTUAL]
     part = result.files[0].partitions[0]
     assert part.source_billed_cost == part.billed_cost == sum(costs)
-    # purchases and refunds of the reservation are in BilledCost only
-    assert part.effective_cost == sum(costs) - Decimal(5000) + Decimal(1200)
+    # an actual export has no amortised cost: the reservation's purchase stays in EffectiveCost too
+    assert part.effective_cost == sum(costs)
 
 
 def test_mca_camel_case_export(ledger, tmp_path):
@@ -181,3 +181,31 @@ def test_detection_and_the_closest_layout(ledger, tmp_path):
     fewer.write_text("SubscriptionId,Date,Quantity\nsub-1,11/03/2026,1\n")
     with pytest.raises(UnknownFormatError, match=r"Closest: azure, which lacks CostInBillingCurrency, MeterCategory"):
         ingest(ledger, [str(fewer)])
+
+
+def test_older_reservation_ids_and_case_and_blank_periods(ledger, tmp_path):
+    """benefitId blank but ReservationId set (older data); lower-case charge types; an open month's
+    blank billing period dates; a Purchase the export calls usage-based."""
+    rows = [
+        ({**fx.ACTUAL[2][0], "benefitId": "", "benefitName": "", "ChargeType": "usage"}, {}),
+        ({**fx.ACTUAL[0][0], "BillingPeriodStartDate": "", "BillingPeriodEndDate": ""}, {}),
+        ({**fx.ACTUAL[8][0], "Frequency": "UsageBased"}, {}),
+    ]
+    ingest(ledger, [str(fx.write_ea(tmp_path / "older.csv", rows))])
+    found = ledger.duckdb.sql(
+        "SELECT CommitmentDiscountId, CommitmentDiscountStatus, ChargeCategory, BillingPeriodStart, BillingPeriodEnd, "
+        "ChargeFrequency FROM costs ORDER BY BilledCost").fetchall()
+    reserved, databricks, h100 = found
+    assert reserved[:3] == ("r-1", "Used", "Usage")
+    assert (h100[3].month, h100[3].day, h100[4].month, h100[4].day) == (11, 1, 12, 1)
+    assert databricks[2] == "Purchase" and databricks[5] == "One-Time"
+
+
+def test_actual_and_amortized_of_one_month_in_one_ingest_are_refused(ledger, tmp_path):
+    from spendscope.errors import IngestError
+
+    actual = fx.write_ea(tmp_path / "actual.csv")
+    amortized = fx.write_ea(tmp_path / "amortized.csv", fx.AMORTIZED)
+    with pytest.raises(IngestError, match="both the actual and the amortized cost export"):
+        ingest(ledger, [str(actual), str(amortized)])
+    assert ledger.duckdb.sql("SELECT count(*) FROM costs").fetchone()[0] == 0

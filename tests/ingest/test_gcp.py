@@ -160,3 +160,22 @@ def test_part_files_of_one_export_load_together_and_stay_current(ledger, tmp_pat
     assert [r.status for r in result.files] == ["loaded", "loaded"]
     cost, credits, rows = fx.totals(fx.ROWS[:3])
     assert ledger.duckdb.sql("SELECT count(*), sum(BilledCost) FROM costs").fetchone() == (rows, cost + credits)
+
+
+def test_credit_and_label_text_with_apostrophes_and_python_words(ledger, tmp_path):
+    """JSON text is read as it is (an apostrophe in a value stays); in Python's repr, None is rewritten
+    only where it is a value, not inside a string."""
+    path = fx.write_csv(tmp_path / "export.csv", fx.ROWS[2:3])
+    rows = list(csv.reader(path.read_text().splitlines()))
+    header = rows[0]
+    rows[1][header.index("labels")] = '[{"key": "team", "value": "O\'Neil"}, {"key": "owner", "value": "None"}]'
+    rows[1][header.index("credits")] = ("[{'name': 'None of it', 'amount': -1.0, 'full_name': None, "
+                                        "'id': 'c-1', 'type': 'PROMOTION'}]")
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    ingest(ledger, [str(path)])
+    tags, credit = ledger.duckdb.sql(
+        "SELECT any_value(Tags) FILTER (ChargeCategory <> 'Credit'), any_value(ChargeDescription) "
+        "FILTER (ChargeCategory = 'Credit') FROM costs").fetchone()
+    assert '"team":"O\'Neil"' in tags and '"owner":"None"' in tags
+    assert credit == "None of it"

@@ -293,8 +293,26 @@ def ingest(
     return IngestResult(unchanged + [r for r, _ in loaded], skipped, superseded)
 
 
+def _one_kind_per_partition(loaded) -> None:
+    """Refuse an actual and an amortized cost export of the same month in one ingest: both hold the
+    month's usage, so loading them together would count it twice."""
+    kinds: dict[tuple, dict[str, str]] = {}
+    for result, prof in loaded:
+        kind = "amortized" if prof.flags.get("amortized") else "actual" if prof.flags.get("actual") else None
+        for key in prof.partitions if kind else ():
+            kinds.setdefault(key, {})[kind] = result.file
+    for key, files in kinds.items():
+        if len(files) > 1:
+            raise IngestError(
+                f"{files['actual']} and {files['amortized']} are both the actual and the amortized cost export of "
+                f"{key[1]} / {key[2]} / {key[3]:%Y-%m}: loaded together they would count the month twice.",
+                hint="Load one of them: the amortized export for amortized EffectiveCost, the actual one for the "
+                     "invoice's purchases. Nothing was loaded.")
+
+
 def _finish(writer, loaded, now) -> None:
     """Reconcile, replace superseded partitions, record the loads, commit."""
+    _one_kind_per_partition(loaded)
     load_ids = [r.load_id for r, _ in loaded]
     partitions = _reconcile(writer, loaded, load_ids)
     replaced = _replaced_loads(writer, load_ids)

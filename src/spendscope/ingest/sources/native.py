@@ -81,11 +81,11 @@ class NativePlan:
         return ibis.null(dt.string) if value is None else v.text(value)
 
     def first_text(self, raw: ir.Table, *keys: str) -> ir.StringValue:
-        """The first of ``keys`` the file has, as text (null when it has none)."""
-        for key in keys:
-            if self.has(key):
-                return self.text(raw, key)
-        return ibis.null(dt.string)
+        """The first value among ``keys`` the row has, as text (null when it has none)."""
+        present = [self.text(raw, key) for key in keys if self.has(key)]
+        if not present:
+            return ibis.null(dt.string)
+        return present[0] if len(present) == 1 else ibis.coalesce(*present)
 
     def number(self, raw: ir.Table, key: str, strict: bool = True) -> ir.DecimalValue:
         if strict and f"__h_n_{key}" in raw.columns:

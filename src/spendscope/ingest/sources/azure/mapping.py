@@ -52,6 +52,7 @@ CHARGE_TYPES: dict[str, tuple[str, str | None]] = {
     "Purchase": ("Purchase", None),
     "Refund": ("Purchase", "Correction"),
     "Tax": ("Tax", None),
+    "Credit": ("Credit", None),
 }
 UNKNOWN_CHARGE = ("Adjustment", None)
 UNUSED = ("UnusedReservation", "UnusedSavingsPlan")

@@ -92,8 +92,14 @@ class AzurePlan(NativePlan):
         return ibis.cases(((us != "").fill_null(False), as_us), else_=v.timestamp(text, strict=strict))
 
     def charge_type(self, raw: ir.Table) -> ir.StringValue:
-        return self._h(raw, "__h_ct", lambda: self.text(raw, "chargetype").fill_null("Usage")
-                       if self.has("chargetype") else ibis.literal("Usage"))
+        """ChargeType in Microsoft's casing ("usage" -> "Usage"); Usage where the export has none."""
+        def build():
+            if not self.has("chargetype"):
+                return ibis.literal("Usage")
+            text = self.text(raw, "chargetype")
+            known = [(k.lower(), ibis.literal(k)) for k in m.CHARGE_TYPES]
+            return text.lower().cases(*known, else_=text).fill_null("Usage")
+        return self._h(raw, "__h_ct", build)
 
     def pricing_model(self, raw: ir.Table) -> ir.StringValue:
         return self._h(raw, "__h_pm", lambda: self.text(raw, "pricingmodel").replace(" ", ""))
@@ -218,7 +224,11 @@ class AzurePlan(NativePlan):
         return ibis.cases((self._covered(raw), ZERO), else_=self.cost(raw, strict)).cast(MONEY)
 
     def effective(self, raw: ir.Table, strict: bool = True) -> ir.DecimalValue:
-        return ibis.cases((self._commitment_purchase(raw), ZERO), else_=self.cost(raw, strict)).cast(MONEY)
+        """The cost. Commitment purchases and refunds appear only in actual cost exports, where the
+        usage they pay for costs 0: their EffectiveCost stays what was paid, as Microsoft's own
+        converter does for an actual export alone, so the month's amortised total is not lost (an
+        amortized export spreads the purchase over the usage instead, and has no purchase rows)."""
+        return self.cost(raw, strict).cast(MONEY)
 
     def _billed_currency(self, raw: ir.Table, amount: ir.DecimalValue, strict: bool) -> ir.DecimalValue:
         """A pricing-currency amount in the billing currency (MCA prices are in the pricing currency);
@@ -257,15 +267,17 @@ class AzurePlan(NativePlan):
                 listed = self._billed_currency(raw, _times(self.number(raw, "paygprice", strict), quantity()), strict)
                 if self.has("paygcostinbillingcurrency"):  # MCA gives it; EA only the price
                     listed = ibis.coalesce(self.number(raw, "paygcostinbillingcurrency", strict), listed)
-                return ibis.cases((usage_or_purchase(), listed.fill_null(self.cost(raw, strict))),
+                # Azure leaves PayGPrice blank on reservation and Marketplace rows: the negotiated price, then the cost
+                contracted = self._billed_currency(raw, _times(self.number(raw, "unitprice", strict), quantity()), strict)
+                return ibis.cases((usage_or_purchase(), ibis.coalesce(listed, contracted, self.cost(raw, strict))),
                                   else_=self.cost(raw, strict))
             case "ContractedCost":
                 contracted = self._billed_currency(raw, _times(self.number(raw, "unitprice", strict), quantity()), strict)
                 return ibis.cases((usage_or_purchase(), contracted.fill_null(self.cost(raw, strict))),
                                   else_=self.cost(raw, strict))
             case "ListUnitPrice":
-                return ibis.cases((usage_or_purchase(), self._unit_price(raw, "paygprice", strict)),
-                                  else_=ibis.null(MONEY))
+                price = ibis.coalesce(self._unit_price(raw, "paygprice", strict), self._unit_price(raw, "unitprice", strict))
+                return ibis.cases((usage_or_purchase(), price), else_=ibis.null(MONEY))
             case "ContractedUnitPrice":
                 return ibis.cases((usage_or_purchase(), self._unit_price(raw, "unitprice", strict)),
                                   else_=ibis.null(MONEY))
@@ -290,10 +302,16 @@ class AzurePlan(NativePlan):
                 given = self.text(raw, "frequency").cases(*m.FREQUENCIES.items(), else_=ibis.null(dt.string)) \
                     if self.has("frequency") else ibis.null(dt.string)
                 default = ibis.cases((self.category(raw) == "Usage", "Usage-Based"), else_="One-Time")
+                # FOCUS: a Purchase is never Usage-Based (Microsoft's hubs flag such rows as invalid)
+                if self.has("frequency"):
+                    given = ibis.cases(((self.category(raw) != "Usage") & (given == "Usage-Based"), ibis.null(dt.string)),
+                                       else_=given)
                 return ibis.coalesce(given, default)
             case "PricingCategory":
                 model = self.pricing_model(raw).cases(*m.PRICING_MODELS.items(), else_=ibis.null(dt.string))
-                return ibis.cases((usage_or_purchase(), ibis.coalesce(model, ibis.literal("Standard"))),
+                # buying a commitment is at the standard rate (FOCUS); what it covers is Committed
+                return ibis.cases((self.category(raw) == "Purchase", "Standard"),
+                                  (usage_or_purchase(), ibis.coalesce(model, ibis.literal("Standard"))),
                                   else_=ibis.null(dt.string))
             case "CommitmentDiscountId":
                 return ibis.cases((self.commitment_kind(raw).notnull(), commitment_id()), else_=ibis.null(dt.string))
@@ -317,7 +335,10 @@ class AzurePlan(NativePlan):
                 if self.payg:
                     return "/subscriptions/" + self.text(raw, "subscriptionid")
                 account = "/providers/Microsoft.Billing/billingAccounts/" + self.text(raw, "billingaccountid")
-                return account + "/billingProfiles/" + self.text(raw, "billingprofileid") if self.mca else account
+                if not self.mca:
+                    return account
+                profile = account + "/billingProfiles/" + self.text(raw, "billingprofileid")
+                return ibis.coalesce(profile, account)  # a row without its billing profile: the account
             case "BillingAccountName":
                 if self.payg:
                     return self.first_text(raw, "subscriptionname")
@@ -335,13 +356,15 @@ class AzurePlan(NativePlan):
             case "PricingCurrency":
                 return ibis.coalesce(self.first_text(raw, "pricingcurrency"), self.text(raw, "currency"))
             case "BillingPeriodStart":
-                if self.has("billingperiodstartdate"):
-                    return self.time(raw, "billingperiodstartdate", strict)
-                return self.time(raw, "date", strict).truncate("M")
+                month = self.time(raw, "date", strict).truncate("M")
+                if self.has("billingperiodstartdate"):  # blank in an open month's MCA export
+                    return ibis.coalesce(self.time(raw, "billingperiodstartdate", strict), month)
+                return month
             case "BillingPeriodEnd":
+                month_end = self.time(raw, "date", strict).truncate("M") + ibis.interval(months=1)
                 if self.has("billingperiodenddate"):  # the period's last day, inclusive
-                    return self.time(raw, "billingperiodenddate", strict) + ibis.interval(days=1)
-                return self.time(raw, "date", strict).truncate("M") + ibis.interval(months=1)
+                    return ibis.coalesce(self.time(raw, "billingperiodenddate", strict) + ibis.interval(days=1), month_end)
+                return month_end
             case "ChargePeriodStart":
                 return self.time(raw, "date", strict)
             case "ChargePeriodEnd":  # rows are daily

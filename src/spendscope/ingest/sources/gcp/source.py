@@ -13,7 +13,7 @@ from spendscope.ingest.files import FileInfo
 from spendscope.ingest.sources.gcp import mapping as m
 from spendscope.ingest.sources.native import MONEY, NULLS, ZERO, NativePlan, NativeSource, merge_json
 from spendscope.normalize import values as v
-from spendscope.normalize.jsontext import json_merge_patch
+from spendscope.normalize.jsontext import json_merge_patch, json_valid
 
 # Set by ``GcpPlan.expand``: 0 for the file row, k for its k-th credit.
 PART = "__spendscope_part"
@@ -49,9 +49,11 @@ def _json_text(value: ir.Value) -> ir.StringValue:
     if not value.type().is_string():
         return value.cast(dt.json).cast(dt.string)
     text = v.text(value)
-    python = (text.replace("'", '"').re_replace(r"\bNone\b", "null").re_replace(r"\bTrue\b", "true")
-              .re_replace(r"\bFalse\b", "false"))
-    return ibis.cases((text.contains("'").fill_null(False), python), else_=text)
+    # Python's repr: quotes swapped and None/True/False spelled as JSON. A heuristic: a name with an
+    # apostrophe in a repr-written file still fails (the load stops, nothing is loaded).
+    python = (text.replace("'", '"').re_replace(r"([\[{:,]\s*)None\b", r"\1null")
+              .re_replace(r"([\[{:,]\s*)True\b", r"\1true").re_replace(r"([\[{:,]\s*)False\b", r"\1false"))
+    return ibis.cases((json_valid(text).fill_null(False), text), else_=python)
 
 
 class GcpPlan(NativePlan):
