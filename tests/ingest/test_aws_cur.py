@@ -347,3 +347,14 @@ def test_zip_archive_members_are_read(ledger, tmp_path):
     broken.write_bytes(archive.read_bytes()[:40])
     with pytest.raises(IngestError, match="not a readable zip archive"):
         ingest(ledger, [str(broken)])
+
+
+def test_tag_columns_that_differ_only_in_case_are_two_tags(ledger, tmp_path):
+    """AWS tag keys are case-sensitive: `user:team` and `user:Team` are two tags, though the engine's
+    column names are not."""
+    header = list(cur_fixture.COLUMNS) + ["resourceTags/user:Team"]
+    rows = [({**values, "resourceTags/user:Team": "Research"}, expected) for values, expected in cur_fixture.ROWS[:1]]
+    path = cur_fixture.write(tmp_path / "cased.csv", header=header, rows=rows)
+    ingest(ledger, [str(path)])
+    tags = json.loads(ledger.duckdb.sql("SELECT Tags FROM costs").fetchone()[0])
+    assert tags == {"team": "ml-research", "project": "llm-pretrain", "Team": "Research"}

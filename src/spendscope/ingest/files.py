@@ -37,6 +37,12 @@ class FileInfo:
     size: int
     delimiter: str = ","
     has_bom: bool = False
+    header: tuple[str, ...] = ()  # the names as the file writes them, where ``columns`` had to differ
+
+    @property
+    def names(self) -> tuple[tuple[str, str], ...]:
+        """(column name as read, name as the file writes it) for each column."""
+        return tuple(zip(self.columns, self.header or self.columns))
 
     @property
     def name(self) -> str:
@@ -152,10 +158,27 @@ def sniff(path: Path) -> FileInfo:
         columns = tuple(next(csv.reader(io.StringIO(first), delimiter=delimiter), []))
         if not columns or all(not c.strip() for c in columns):
             raise RowError(str(path), 1, None, "has no header row.")
-        return FileInfo(path, "csv", tuple(c.strip() for c in columns), size, delimiter, has_bom)
+        written = tuple(c.strip() for c in columns)
+        unique = _case_unique(written)
+        return FileInfo(path, "csv", unique, size, delimiter, has_bom, header=written if unique != written else ())
     raise UnknownFormatError(
         f"{path}: spendscope reads {', '.join(SUPPORTED)} files, not {suffix or 'files without a suffix'!r}."
     )
+
+
+def _case_unique(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Column names made unique ignoring case, as the engine needs: a bill may have tag columns that
+    differ only in case (``resourceTags/user:Team`` and ``.../user:team``); the later gets ``_1``."""
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        candidate, k = name, 0
+        while candidate.lower() in seen:
+            k += 1
+            candidate = f"{name}_{k}"
+        seen.add(candidate.lower())
+        out.append(candidate)
+    return tuple(out)
 
 
 def _json_keys(path: Path, suffix: str) -> tuple[str, ...]:

@@ -56,7 +56,7 @@ def open_raw(con, infos: list[FileInfo], *, numbered: bool = False) -> tuple[ir.
     # The header is already known (files.sniff): naming the columns spares DuckDB from sniffing every
     # file again each time a view over it is bound (0.5 s per bind for a month of part files).
     known = {"columns": {c: "VARCHAR" for c in first.columns}, "auto_detect": False} \
-        if len(set(first.columns)) == len(first.columns) else {"all_varchar": True}
+        if len({c.lower() for c in first.columns}) == len(first.columns) else {"all_varchar": True}
     raw = con.read_csv(
         paths,
         table_name=name,

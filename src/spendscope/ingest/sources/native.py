@@ -34,12 +34,13 @@ def canonical(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def split_tags(names, tag_key) -> tuple[dict[str, str], dict[str, str]]:
-    """(canonical key -> column, tag column -> tag key) for a header with one column per tag."""
+def split_tags(info: FileInfo, tag_key) -> tuple[dict[str, str], dict[str, str]]:
+    """(canonical key -> column, tag column -> tag key) for a header with one column per tag; the tag
+    key is read from the name as the file writes it."""
     columns: dict[str, str] = {}
     tags: dict[str, str] = {}
-    for col in names:
-        key = tag_key(col)
+    for col, written in info.names:
+        key = tag_key(written)
         if key is not None:
             tags[col] = key
         else:
@@ -156,6 +157,24 @@ class NativePlan:
 
     def describe_flag(self, flag: str, count: int) -> str:
         return f"{count:,} rows: {flag}"
+
+
+@ibis.udf.scalar.builtin(name="to_json", signature=((dt.string,), dt.string))
+def _to_json(text):
+    """A string as a JSON string literal (quoted and escaped); null stays null."""
+
+
+def json_object(values: dict[str, ir.StringValue]) -> ir.Value:
+    """A JSON object of ``values`` (key -> text; a null value is written null, which ``merge_json`` drops).
+
+    Built as text, not as a struct: struct field names are case-insensitive, and a bill may carry tag
+    keys that differ only in case (AWS's ``user:Team`` and ``user:team`` are two tags)."""
+    import json
+
+    parts = [ibis.literal(json.dumps(key) + ":") + ibis.coalesce(_to_json(value), ibis.literal("null"))
+             for key, value in values.items()]
+    text = ibis.literal("{") + ibis.literal(",").join(parts) + ibis.literal("}") if parts else ibis.literal("{}")
+    return text.cast(dt.json)
 
 
 def merge_json(parts: list[ir.Value]) -> ir.StringValue | None:

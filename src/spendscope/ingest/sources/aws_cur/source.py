@@ -14,7 +14,7 @@ from spendscope.ingest.base import Mappings
 from spendscope.ingest.files import FileInfo
 from spendscope.ingest.sources.aws_cur import mapping as m
 from spendscope.normalize import values as v
-from spendscope.ingest.sources.native import NativeSource, split_tags
+from spendscope.ingest.sources.native import NativeSource, json_object, split_tags
 from spendscope.normalize.jsontext import json_merge_patch
 
 ZERO = ibis.literal(0, type=dt.Decimal(38, 18))
@@ -377,7 +377,7 @@ class CurPlan:
         ``user:``/``user_`` prefix dropped; AWS tags as named. Empty tag values are left out."""
         parts = []
         if self.tags:
-            parts.append(ibis.struct({key: v.text(raw[col]) for col, key in self.tags.items()}).cast(dt.json))
+            parts.append(json_object({key: v.text(raw[col]) for col, key in self.tags.items()}))
         mapped = self.columns.get("resourcetags")
         if mapped is not None and raw[mapped].type().is_map():
             # CUR 2.0 keys user tags "user_team": drop the prefix, as for the other spellings. Only
@@ -458,7 +458,7 @@ class CurSource(NativeSource):
 
     def plan(self, info: FileInfo) -> CurPlan:
         self.require(info)
-        columns, tags = split_tags(info.columns, m.tag_key)
+        columns, tags = split_tags(info, m.tag_key)
         first = info.columns[0]
         if "/" in first:
             version = "CUR legacy CSV"

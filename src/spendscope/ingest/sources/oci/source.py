@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 
 from spendscope.ingest.base import Mappings
 from spendscope.ingest.files import FileInfo
-from spendscope.ingest.sources.native import MONEY, NativePlan, NativeSource, merge_json, split_tags
+from spendscope.ingest.sources.native import MONEY, NativePlan, NativeSource, json_object, merge_json, split_tags
 from spendscope.ingest.sources.oci import mapping as m
 from spendscope.normalize import values as v
 
@@ -112,7 +112,7 @@ class OciPlan(NativePlan):
             case "Tags":
                 if not self.tags:
                     return None
-                return merge_json([ibis.struct({key: v.text(raw[col]) for col, key in self.tags.items()}).cast(dt.json)])
+                return merge_json([json_object({key: v.text(raw[col]) for col, key in self.tags.items()})])
         return None
 
     def profile_keys(self, raw: ir.Table) -> Mapping[str, ir.Value]:
@@ -157,7 +157,7 @@ class OciSource(NativeSource):
 
     def plan(self, info: FileInfo) -> OciPlan:
         self.require(info)
-        columns, tags = split_tags(info.columns, m.tag_key)
+        columns, tags = split_tags(info, m.tag_key)
         plan = OciPlan(info, columns, "OCI cost report", tags=tags)
         plan.notes.append(f"OCI cost report; {len(tags)} tag columns.")
         return plan
