@@ -179,3 +179,17 @@ def test_credit_and_label_text_with_apostrophes_and_python_words(ledger, tmp_pat
         "FILTER (ChargeCategory = 'Credit') FROM costs").fetchone()
     assert '"team":"O\'Neil"' in tags and '"owner":"None"' in tags
     assert credit == "None of it"
+
+
+def test_a_credit_without_an_amount_stops_the_load(ledger, tmp_path):
+    rows = [fx.ROWS[0], ({**fx.ROWS[2][0], "credits": [{**fx.credit("PROMOTION", "-1.00", "Trial"), "amount": None}]}, {})]
+    path = tmp_path / "export.jsonl"
+    import json as _json
+
+    with open(path, "w") as fh:
+        for r in fx.records(rows):
+            fh.write(_json.dumps({**r, "cost": float(r["cost"])}) + "\n")
+    with pytest.raises(RowError) as info:
+        ingest(ledger, [str(path)])
+    assert "export.jsonl, row 2" in str(info.value) and "MUST NOT be null" in str(info.value)
+    assert ledger.duckdb.sql("SELECT count(*) FROM costs").fetchone()[0] == 0

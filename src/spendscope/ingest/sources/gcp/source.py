@@ -368,6 +368,15 @@ class GcpPlan(NativePlan):
         net = self.number(raw, "cost", strict=False) + self.credit_sum(raw, strict=False)
         return {"billed": net, "effective": net, "rows": self.credits(raw).length().fill_null(0) + 1}
 
+    def missing(self, raw: ir.Table, name: str) -> ir.BooleanValue:
+        """Where ``name`` would have no value: also on a credit's own row, for a credit without an amount
+        (its row's costs would be null: the load stops instead)."""
+        base = super().missing(raw, name)
+        if name in ("BilledCost", "EffectiveCost", "ListCost", "ContractedCost"):
+            no_amount = self.credits(raw).filter(lambda c: c["amount"].isnull()).length() > 0
+            return base | no_amount.fill_null(False)
+        return base
+
     def conversions(self, raw: ir.Table) -> list[tuple[str, str, str, ir.Value]]:
         out = [(name, col, kind, value) for name, col, kind, value in self._flat_conversions(raw)]
         if self.has("invoicemonth") and self.has_flat("invoicemonth"):
