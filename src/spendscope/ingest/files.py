@@ -20,6 +20,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from spendscope.errors import IngestError, RowError, UnknownFormatError
+from spendscope.ingest import manifests
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -89,8 +90,6 @@ def expand_named(paths: list[str]) -> list[tuple[Path, bool]]:
 
     A zip archive stands for its members; a manifest named on its own, for the files beside it (which
     ``manifests.select`` then narrows to those it lists)."""
-    from spendscope.ingest import manifests
-
     found: list[tuple[Path, bool]] = []
     for raw in paths:
         p = Path(raw)

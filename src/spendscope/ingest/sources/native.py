@@ -123,10 +123,10 @@ class NativePlan:
         """(column, the file's column, kind, value or null where it does not convert), for diagnostics."""
         out = []
         for key in self.NUMBERS:
-            if self.has(key):
+            if key in self.columns:
                 out.append((self.columns[key], self.columns[key], "decimal", self.number(raw, key, strict=False)))
         for key in self.DATES:
-            if self.has(key):
+            if key in self.columns:
                 out.append((self.columns[key], self.columns[key], "datetime", self.time(raw, key, strict=False)))
         return out
 

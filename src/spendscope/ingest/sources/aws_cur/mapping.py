@@ -19,9 +19,10 @@ row becomes one ledger row, so the ledger's sums can be checked against the file
 from __future__ import annotations
 
 import csv
-import re
 from functools import cache
 from importlib import resources
+
+from spendscope.ingest.sources.native import canonical  # noqa: F401 (re-exported)
 
 # Columns a file must have to be read as CUR (canonical keys).
 REQUIRED = (
@@ -70,11 +71,6 @@ COMMITMENT_CATEGORIES = {"sp": "Spend", "ri": "Usage"}
 # "..._cache_read_input_tokens_global_standard-Units".
 BEDROCK_TOKEN_SQL = r"(?i)^(?:[A-Z]{2,4}[0-9]?-)?(.+?)(?:-mantle)?-(input|output|cache-read|cache-write)-tokens"
 MARKETPLACE_TOKEN_SQL = r"(?i)_(cache_?read_?input|cache_?write_?input|input|output)_?token"
-
-
-def canonical(name: str) -> str:
-    """The spelling-free key of a CUR column name."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def tag_key(column: str) -> str | None:

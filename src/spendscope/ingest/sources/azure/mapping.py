@@ -20,6 +20,7 @@ import re
 from functools import cache
 from importlib import resources
 
+from spendscope.ingest.sources.native import canonical as spelling_free
 from spendscope.normalize.units import is_focus_unit, normalize_unit
 
 # The file's columns each concept may come from, newest spelling first (canonical keys).
@@ -91,7 +92,7 @@ def canonical(name: str) -> str:
     """The spelling-free key of an Azure column; a localised header keys on the English name in
     parentheses: "Abonnement-GUID (SubscriptionGuid)" -> "subscriptionguid"."""
     inner = re.search(r"\(([A-Za-z0-9_ ]+)\)\s*$", name)
-    return re.sub(r"[^a-z0-9]", "", (inner.group(1) if inner else name).lower())
+    return spelling_free(inner.group(1) if inner else name)
 
 
 def resolve(columns: tuple[str, ...]) -> dict[str, str]:

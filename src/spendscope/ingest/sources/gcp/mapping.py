@@ -19,6 +19,8 @@ import csv
 from functools import cache
 from importlib import resources
 
+from spendscope.ingest.sources.native import canonical  # noqa: F401 (re-exported)
+
 # canonical key (dots and underscores dropped) -> the path of the field in the nested export
 PATHS: dict[str, tuple[str, ...]] = {
     "billingaccountid": ("billing_account_id",),
@@ -72,8 +74,6 @@ REGIONS = {
 }
 
 
-def canonical(name: str) -> str:
-    return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 @cache

@@ -11,7 +11,7 @@ import ibis.expr.types as ir
 from spendscope.ingest.base import Mappings
 from spendscope.ingest.files import FileInfo
 from spendscope.ingest.sources.gcp import mapping as m
-from spendscope.ingest.sources.native import MONEY, NULLS, ZERO, NativePlan, NativeSource, merge_json
+from spendscope.ingest.sources.native import MONEY, ZERO, NativePlan, NativeSource, merge_json, null
 from spendscope.normalize import values as v
 from spendscope.normalize.jsontext import json_merge_patch, json_valid
 
@@ -75,8 +75,6 @@ class GcpPlan(NativePlan):
                                        and len(m.PATHS[key]) > 1)
 
     def raw(self, raw: ir.Table, key: str) -> ir.Value | None:
-        if key in self.columns and key in m.PATHS and len(m.PATHS[key]) == 1:
-            return raw[self.columns[key]]
         if key in self.columns:
             return raw[self.columns[key]]
         path = m.PATHS.get(key)
@@ -123,14 +121,15 @@ class GcpPlan(NativePlan):
             return None, None
         return raw[PART] > 0, self.credits(raw)[(raw[PART] - 1).cast(dt.int64)]
 
-    def parse_month(self, raw: ir.Table, strict: bool) -> ir.TimestampValue:
-        """invoice.month ("202208") as the billing period's start: midnight Pacific time, Google's
-        invoicing time zone."""
-        text = self.text(raw, "invoicemonth")
-        day = (text + "01")
-        local = day.as_timestamp("%Y%m%d") if strict else day.try_cast(dt.string).re_search(r"^[0-9]{8}$")
+    def parse_month(self, raw: ir.Table, strict: bool, months: int = 0) -> ir.TimestampValue:
+        """invoice.month ("202208") as the billing period's start (``months`` later for its end): midnight
+        Pacific time, Google's invoicing time zone."""
+        day = self.text(raw, "invoicemonth") + "01"
+        local = day.as_timestamp("%Y%m%d")
         if not strict:
-            local = ibis.cases((local.fill_null(False), day.as_timestamp("%Y%m%d")), else_=ibis.null(dt.timestamp))
+            local = ibis.cases((day.re_search(r"^[0-9]{8}$").fill_null(False), local), else_=ibis.null(dt.timestamp))
+        if months:
+            local = local + ibis.interval(months=months)
         return _in_zone("America/Los_Angeles", local)
 
     def cost_type(self, raw: ir.Table) -> ir.StringValue:
@@ -184,9 +183,7 @@ class GcpPlan(NativePlan):
                 return ibis.cases((credit["type"].isin(tuple(m.CUD_CREDITS)), m.COMMITMENT_TYPE), else_=ibis.null(dt.string))
             case ("PricingCategory" | "PricingQuantity" | "PricingUnit" | "ConsumedQuantity" | "ConsumedUnit"
                   | "ListUnitPrice" | "ContractedUnitPrice" | "CommitmentDiscountStatus" | "SkuPriceDetails"):
-                return ibis.null(NULLS.get({"PricingQuantity": "decimal", "ConsumedQuantity": "decimal",
-                                            "ListUnitPrice": "decimal", "ContractedUnitPrice": "decimal"}.get(name, ""),
-                                           dt.string))
+                return null(name)
         return _SAME
 
     def _column(self, raw: ir.Table, name: str, mappings: Mappings, strict: bool) -> ir.Value | None:  # noqa: C901
@@ -269,9 +266,7 @@ class GcpPlan(NativePlan):
             case "BillingPeriodStart":
                 return self.parse_month(raw, strict)
             case "BillingPeriodEnd":
-                return _in_zone("America/Los_Angeles", (self.text(raw, "invoicemonth") + "01").as_timestamp("%Y%m%d")
-                                + ibis.interval(months=1)) if strict else \
-                    self.parse_month(raw, strict) + ibis.interval(months=1)
+                return self.parse_month(raw, strict, months=1)
             case "ChargePeriodStart":
                 return self.time(raw, "usagestarttime", strict)
             case "ChargePeriodEnd":
@@ -378,22 +373,11 @@ class GcpPlan(NativePlan):
         return base
 
     def conversions(self, raw: ir.Table) -> list[tuple[str, str, str, ir.Value]]:
-        out = [(name, col, kind, value) for name, col, kind, value in self._flat_conversions(raw)]
-        if self.has("invoicemonth") and self.has_flat("invoicemonth"):
+        out = super().conversions(raw)
+        if "invoicemonth" in self.columns:
             col = self.columns["invoicemonth"]
             out.append((col, col, "datetime", self.parse_month(raw, strict=False)))
         return out
-
-    def has_flat(self, key: str) -> bool:
-        return key in self.columns
-
-    def _flat_conversions(self, raw: ir.Table):
-        for key in self.NUMBERS:
-            if self.has_flat(key):
-                yield self.columns[key], self.columns[key], "decimal", self.number(raw, key, strict=False)
-        for key in self.DATES:
-            if self.has_flat(key):
-                yield self.columns[key], self.columns[key], "datetime", self.time(raw, key, strict=False)
 
 
 _SAME = object()

@@ -12,7 +12,7 @@ the sub-account the tenancy; OCI has no commitment discounts of the FOCUS kind.
 
 from __future__ import annotations
 
-import re
+from spendscope.ingest.sources.native import canonical  # noqa: F401 (re-exported)
 
 REQUIRED = {
     "lineitemtenantid": "lineItem/tenantId", "lineitemintervalusagestart": "lineItem/intervalUsageStart",
@@ -35,10 +35,6 @@ SERVICE_CATEGORIES = {
     "AI_SPEECH": "AI and Machine Learning", "AI_DOCUMENT_UNDERSTANDING": "AI and Machine Learning",
     "DIGITAL_ASSISTANT": "AI and Machine Learning", "DATA_LABELING": "AI and Machine Learning",
 }
-
-
-def canonical(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def tag_key(column: str) -> str | None:
