@@ -166,7 +166,16 @@ def test_demo_without_serving(cli, tmp_path):
     out = cli("demo", "--no-serve", "--months", "2", "--scale", "0.2", "--out", str(tmp_path / "demo")).stdout
     assert "rows of billing data" in out and "labels.json" in out
     assert "By provider" in out and "By AI workload" in out and "Top models" in out and "Month over month" in out
-    for provider in ("Amazon Web Services", "Microsoft", "Google Cloud", "OpenAI", "Anthropic"):
+    for provider in ("AWS", "Microsoft", "Google Cloud", "OpenAI", "Anthropic"):
         assert provider in out
     again = cli("demo", "--no-serve", "--months", "2", "--scale", "0.2", "--out", str(tmp_path / "demo")).stdout
     assert "from 0 new files" in again  # deterministic files: nothing reloaded
+    assert "Note:" not in again
+
+
+def test_demo_notes_demo_loads_it_did_not_write(cli, tmp_path):
+    """Switching the demo's format leaves the other format's loads in the ledger: the user is told."""
+    out = str(tmp_path / "demo")
+    cli("demo", "--no-serve", "--months", "1", "--scale", "0.1", "--out", out, "--focus-exports")
+    again = cli("demo", "--no-serve", "--months", "1", "--scale", "0.1", "--out", out).stdout
+    assert "the ledger also holds 3 load(s) of demo files" in " ".join(again.split())

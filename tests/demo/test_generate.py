@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -49,8 +50,41 @@ def test_same_seed_gives_byte_identical_files_and_another_seed_does_not(tmp_path
     assert a.totals == b.totals and a.totals != c.totals
 
 
-def test_each_provider_writes_its_own_format_one_file_per_billing_month(demo):
+def test_cloud_bills_are_written_in_their_providers_native_formats(demo):
     names = sorted(str(p.relative_to(demo.out_dir)) for p in demo.files)
+    assert names == [
+        "anthropic/anthropic-focus-2025-12.csv",
+        "aws/cur2/data/BILLING_PERIOD=2025-12/cur2-00001.snappy.parquet",
+        "azure/northwind-amortized/20251201-20251231/part_0_0001.csv",
+        "gcp/billing-export/gcp_billing_export_v1_01A7C2_5F3B9D_E0486A-2025-12.parquet",
+        "openai/openai-focus-2025-12.csv",
+    ]
+    cur = pq.read_schema(next(p for p in demo.files if "cur2" in str(p)))
+    assert str(cur.field("line_item_unblended_cost").type) == "double"  # as AWS Data Exports writes it
+    for name in ("resource_tags", "product"):  # CUR 2.0's map columns
+        typ = cur.field(name).type
+        assert pa.types.is_map(typ) and typ.key_type == typ.item_type == pa.string()
+    cur_rows = read_rows(next(p for p in demo.files if "cur2" in str(p)))
+    assert {r["line_item_line_item_type"] for r in cur_rows} == {
+        "Usage", "SavingsPlanCoveredUsage", "SavingsPlanNegation", "SavingsPlanRecurringFee"}
+    assert any(r["line_item_usage_type"].startswith("USE1-MP:USE1_") for r in cur_rows)  # Bedrock Marketplace
+    assert any(dict(r["resource_tags"]).get("user_team") for r in cur_rows)
+
+    azure = next(p for p in demo.files if "azure" in str(p))
+    assert azure.read_bytes().startswith(b"\xef\xbb\xbf\"billingAccountId\",\"billingAccountName\"")
+    first = read_rows(azure)[0]
+    assert re.match(r"^\d\d/\d\d/\d{4}$", first["date"]) and first["chargeType"] == "Usage"
+
+    gcp = next(p for p in demo.files if "gcp" in str(p))
+    schema = pq.read_schema(gcp)
+    assert str(schema.field("cost").type) == "double"
+    assert schema.field("credits").type.value_type.names == ["name", "amount", "full_name", "id", "type"]
+    credits = [c for r in read_rows(gcp) for c in r["credits"]]
+    assert credits and {c["type"] for c in credits} == {"DISCOUNT"} and all(c["amount"] < 0 for c in credits)
+
+
+def test_focus_exports_hold_focus_columns_exact_decimals_and_real_nulls(focus_demo):
+    names = sorted(str(p.relative_to(focus_demo.out_dir)) for p in focus_demo.files)
     assert names == [
         "anthropic/anthropic-focus-2025-12.csv",
         "aws/focus-export/data/BILLING_PERIOD=2025-12/focus-export-00001.snappy.parquet",
@@ -58,17 +92,14 @@ def test_each_provider_writes_its_own_format_one_file_per_billing_month(demo):
         "gcp/focus/northwind-focus-2025-12.csv.gz",
         "openai/openai-focus-2025-12.csv",
     ]
-    azure = next(p for p in demo.files if "azure" in str(p))
-    assert azure.read_bytes().startswith(b"\xef\xbb\xbf\"AvailabilityZone\",\"BilledCost\"")
-    aws = pq.read_schema(next(p for p in demo.files if p.suffix == ".parquet"))
+    aws = pq.read_schema(next(p for p in focus_demo.files if p.suffix == ".parquet"))
     assert str(aws.field("BilledCost").type) == "decimal128(38, 12)"
     assert str(aws.field("ChargePeriodStart").type) == "timestamp[ms, tz=UTC]"
-
-
-def test_files_hold_focus_columns_exact_decimals_and_real_nulls(demo):
-    for path in demo.files:
+    azure = next(p for p in focus_demo.files if "azure" in str(p))
+    assert azure.read_bytes().startswith(b"\xef\xbb\xbf\"AvailabilityZone\",\"BilledCost\"")
+    for path in focus_demo.files:
         rows = read_rows(path)
-        assert len(rows) == demo.rows_by_file[path]
+        assert len(rows) == focus_demo.rows_by_file[path]
         assert MANDATORY <= set(rows[0]), path
         if path.suffix == ".parquet":
             continue
@@ -92,8 +123,8 @@ def test_token_rows_follow_the_focus_ai_billing_draft(demo):
     assert (row["ServiceCategory"], row["ServiceSubcategory"]) == ("AI and Machine Learning", "Generative AI")
 
 
-def test_savings_plan_follows_focus_commitment_semantics(demo):
-    rows = read_rows(next(p for p in demo.files if p.suffix == ".parquet"))
+def test_savings_plan_in_the_focus_export_follows_focus_commitment_semantics(focus_demo):
+    rows = read_rows(next(p for p in focus_demo.files if p.suffix == ".parquet"))
     sp = [r for r in rows if r["CommitmentDiscountId"]]
     purchases = [r for r in sp if r["ChargeCategory"] == "Purchase"]
     assert len(purchases) == 1
@@ -106,6 +137,44 @@ def test_savings_plan_follows_focus_commitment_semantics(demo):
     # per commitment: amortised usage (used + unused) equals what the purchase billed
     assert sum(r["EffectiveCost"] for r in usage) == fee["BilledCost"] > 0
     assert all(r["ConsumedQuantity"] is None for r in usage if r["CommitmentDiscountStatus"] == "Unused")
+
+
+def test_savings_plan_from_the_cur_reaches_the_ledger_amortised_and_counted_once(demo, ledger):
+    ingest(ledger, [str(p) for p in demo.files if "cur2" in str(p)])
+    c = ledger.costs
+    sp = c.filter(c.CommitmentDiscountId.notnull())
+    rows = sp.select("ChargeCategory", "CommitmentDiscountStatus", "BilledCost", "EffectiveCost",
+                     "ConsumedQuantity").to_pyarrow().to_pylist()
+    purchases = [r for r in rows if r["ChargeCategory"] == "Purchase"]
+    usage = [r for r in rows if r["ChargeCategory"] == "Usage"]
+    assert len(purchases) == 31  # SavingsPlanRecurringFee, one per day of December
+    assert all(r["EffectiveCost"] == 0 for r in purchases)
+    # covered usage bills its on-demand cost and the negation cancels it: nothing billed twice
+    assert sum(r["BilledCost"] for r in usage) == 0 and any(r["BilledCost"] > 0 for r in usage)
+    assert {r["CommitmentDiscountStatus"] for r in usage} == {"Used", "Unused"}
+    # amortised: what was used and what went unused is exactly what the fees billed
+    assert sum(r["EffectiveCost"] for r in usage) == sum(r["BilledCost"] for r in purchases) > 0
+    assert all(r["ConsumedQuantity"] is None for r in usage if r["CommitmentDiscountStatus"] == "Unused")
+
+
+def test_native_bills_carry_the_ai_workloads_the_demo_is_about(demo, ledger):
+    ingest(ledger, [str(p) for p in demo.files])
+    c = ledger.costs
+
+    def rows(*predicates) -> int:
+        return c.filter(*predicates).count().to_pyarrow().as_py()
+
+    gpu = c.SkuMeter.contains("p4d.24xlarge") | c.SkuMeter.contains("p5.48xlarge")
+    assert rows(c.ProviderName == "AWS", gpu, c.PricingCategory == "Standard") > 0  # on-demand
+    assert rows(c.ProviderName == "AWS", gpu, c.PricingCategory == "Dynamic") > 0  # spot
+    assert rows(c.ProviderName == "AWS", gpu, c.PricingCategory == "Committed") > 0  # savings plan
+    assert rows(c.ProviderName == "AWS", c.SkuMeter.contains("Host:ml."), c.x_AiWorkload == "Inference") > 0
+    bedrock = c.filter(c.ProviderName == "AWS", c.ServiceCategory == "AI and Machine Learning", c.x_TokenClass.notnull())
+    assert set(bedrock.x_Model.to_pyarrow().to_pylist()) == {"Claude Sonnet 4", "Claude3.5Haiku"}
+    azure_tokens = c.filter(c.ProviderName == "Microsoft", c.x_TokenClass.notnull())
+    assert set(azure_tokens.x_Model.to_pyarrow().to_pylist()) == {"gpt-4o-0806", "gpt-4o-mini-0718"}
+    assert rows(c.ProviderName == "Google Cloud", c.ServiceName == "Vertex AI", c.x_AiWorkload == "Training") > 0
+    assert rows(c.ProviderName == "Google Cloud", c.ChargeCategory == "Credit", c.x_CreditType == "DISCOUNT") > 0
 
 
 def test_labels_describe_each_injected_anomaly(demo):
@@ -124,7 +193,7 @@ def test_labels_describe_each_injected_anomaly(demo):
 def test_demo_ingests_and_reconciles_with_the_exact_totals(demo, ledger):
     # the data files, not the folder: labels.json beside them is not a bill
     result = ingest(ledger, [str(p) for p in demo.files])
-    assert result.rows == demo.rows
+    assert result.rows == demo.ledger_rows
     c = ledger.costs
     sums = (c.group_by("ProviderName", "BillingAccountId", "BillingPeriodStart")
             .aggregate(rows=c.count(), billed=c.BilledCost.sum(), effective=c.EffectiveCost.sum())
@@ -132,7 +201,7 @@ def test_demo_ingests_and_reconciles_with_the_exact_totals(demo, ledger):
     ledger_totals = {(r["ProviderName"], r["BillingAccountId"], r["BillingPeriodStart"].date()):
                      (r["rows"], r["billed"], r["effective"]) for r in sums}
     assert ledger_totals == {k: (v.rows, v.billed_cost, v.effective_cost) for k, v in demo.totals.items()}
-    assert len(ledger_totals) == 5
+    assert len(ledger_totals) == 5 and ("AWS", "412093577210", dt.date(2025, 12, 1)) in ledger_totals
 
     workloads = set(c.x_AiWorkload.to_pyarrow().to_pylist())
     assert workloads == {None, "Training", "Fine-Tuning", "Inference", "Experimentation", "Data", "Platform"}

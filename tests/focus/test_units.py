@@ -14,7 +14,8 @@ from spendscope.normalize.units import is_focus_unit, normalize_unit
     ("Lambda-GB-Second", "GB-Seconds"),
     ("Lambda-GB-Seconds", "GB-Seconds"),
     ("GB Hours", "GB-Hours"),
-    ("1K tokens", "1000 tokens"),
+    ("1K tokens", "1000 Tokens"),  # Bedrock: the spelling FOCUS examples use
+    ("1M tokens", "1000000 Tokens"),
     ("OCPU Per Hour", "OCPU/Hour"),
     ("Requests", "Requests"),
 ])

@@ -63,8 +63,8 @@ def test_snake_case_sample_keeps_tags(ledger):
 def test_cur_totals_are_the_invoice_and_the_amortised_cost(ledger, tmp_path):
     path = cur_fixture.write(tmp_path / "cur.csv")
     result = ingest(ledger, [str(path)])
-    assert result.files[0].billed_cost == cur_fixture.BILLED_TOTAL == Decimal("1719.91")
-    assert result.files[0].effective_cost == cur_fixture.EFFECTIVE_TOTAL == Decimal("191.81")
+    assert result.files[0].billed_cost == cur_fixture.BILLED_TOTAL == Decimal("1720.51")
+    assert result.files[0].effective_cost == cur_fixture.EFFECTIVE_TOTAL == Decimal("192.41")
     # a Savings Plan's covered usage and its negation cancel in BilledCost: nothing counted twice
     covered = ledger.duckdb.sql(
         "SELECT sum(BilledCost), sum(EffectiveCost) FROM costs WHERE CommitmentDiscountCategory = 'Spend' "

@@ -60,6 +60,9 @@ def demo(
     scale: float = typer.Option(1.0, "--scale", help="Size multiplier; 50 or more makes benchmark-sized data."),
     months: int = typer.Option(12, "--months", help="Months of history, ending last month."),
     out: Path = typer.Option(Path("spendscope-demo"), "--out", help="Folder for the generated billing files."),
+    focus_exports: bool = typer.Option(False, "--focus-exports",
+                                       help="Write the cloud bills as FOCUS 1.2 exports instead of native bills "
+                                            "(CUR 2.0, Azure amortized export, GCP billing export)."),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the dashboard after the summary."),
     host: Optional[str] = typer.Option(None, "--host", help="Dashboard address (default 127.0.0.1)."),
     port: Optional[int] = typer.Option(None, "--port", help="Dashboard port (default 8000)."),
@@ -68,18 +71,21 @@ def demo(
 
     The organisation (teams, GPU training on AWS, Azure and GCP, managed AI services, OpenAI and
     Anthropic tokens, datasets) is written as real billing files under --out, loaded through the
-    normal ingest, and its injected anomalies are listed in labels.json there.
+    normal ingest, and its injected anomalies are listed in labels.json there. The cloud bills are
+    in their providers' own formats (AWS CUR 2.0 Parquet, an Azure amortized cost export, a Google
+    Cloud billing export); --focus-exports writes them as FOCUS 1.2 exports instead.
 
     \b
         spendscope demo
         spendscope demo --no-serve --seed 42
         spendscope --db bench.duckdb demo --scale 50 --no-serve
     """
-    run_demo(ctx, seed=seed, scale=scale, months=months, out=out, serve=serve, host=host, port=port)
+    run_demo(ctx, seed=seed, scale=scale, months=months, out=out, serve=serve, host=host, port=port,
+             native=not focus_exports)
 
 
 @friendly_errors
-def run_demo(ctx, *, seed, scale, months, out, serve, host, port) -> None:
+def run_demo(ctx, *, seed, scale, months, out, serve, host, port, native=True) -> None:
     from spendscope.analysis.summary import summarize
     from spendscope.demo import generate
     from spendscope.ingest.pipeline import ingest as run_ingest
@@ -87,7 +93,7 @@ def run_demo(ctx, *, seed, scale, months, out, serve, host, port) -> None:
     st = state(ctx)
     out_console = console()
     today = dt.date.today()
-    result = generate(out, seed=seed, scale=scale, months=months, end=today.replace(day=1))
+    result = generate(out, seed=seed, scale=scale, months=months, end=today.replace(day=1), native=native)
     out_console.print(f"Generated {result.rows:,} rows of billing data in {len(result.files)} files under {out}/ "
                       f"(anomalies injected: {result.labels}).")
     bar, update = _progress_bar()
@@ -100,10 +106,26 @@ def run_demo(ctx, *, seed, scale, months, out, serve, host, port) -> None:
         fresh = len(loaded.loaded)
         out_console.print(f"Loaded {loaded.rows:,} rows from {fresh} new files into {ledger.describe()} "
                           f"({len(loaded.files) - fresh} already loaded).")
+        _warn_stale_demo_loads(ledger, out, result.files)
         summary = summarize(ledger)
     render_summary(summary)
     if serve:
         _serve(st, host, port)
+
+
+def _warn_stale_demo_loads(ledger, out: Path, written) -> None:
+    """Say so when the ledger still counts demo files this run did not write: an earlier version's
+    formats (the cloud bills were FOCUS exports before they were native) or other --months/--seed."""
+    from spendscope.analysis.loads import load_history
+
+    root = str(Path(out).resolve())
+    mine = {str(Path(f).resolve()) for f in written}
+    stale = [r for r in load_history(ledger) if r["status"] != "replaced" and r.get("file")
+             and str(Path(r["file"]).resolve()).startswith(root + "/") and str(Path(r["file"]).resolve()) not in mine]
+    if stale:
+        console().print(f"[yellow]Note:[/yellow] the ledger also holds {len(stale)} load(s) of demo files under {out}/ "
+                        "that this run did not write (an earlier spendscope or other demo settings); its totals "
+                        "include them. Start again with `make clean && make run` or `spendscope --db NEW.duckdb demo`.")
 
 
 def _serve(st, host, port) -> None:

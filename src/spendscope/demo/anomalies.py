@@ -45,7 +45,7 @@ def plan(ctx: Context) -> dict[str, Anomaly]:
 
     planned_run = span(0.58, 4)
     items = [
-        ("runaway-training", "Amazon Web Services", "Amazon Elastic Compute Cloud",
+        ("runaway-training", "AWS", "Amazon Elastic Compute Cloud",
          (planned_run[1], min(days, planned_run[1] + 3)),
          {"x_Team": "research", "x_Project": "foundation-lm", "x_Experiment": "flm-7b-long-context"},
          "A p5.48xlarge pre-training run kept its 4 instances busy for 3 days after the job had "
@@ -54,14 +54,15 @@ def plan(ctx: Context) -> dict[str, Anomaly]:
          {"x_Application": "support-bot", "x_Model": "claude-sonnet-4-20250514"},
          "A retry loop in support-bot resent failed requests to claude-sonnet-4 with exponential fan-out: "
          "input and output tokens were 6x normal for 2 days."),
-        ("forgotten-endpoint", "Amazon Web Services", "Amazon SageMaker",
+        ("forgotten-endpoint", "AWS", "Amazon SageMaker",
          span(0.30, min(35, max(7, days // 3))),
-         {"x_Team": "ml-platform", "x_Project": "model-serving", "ResourceName": "llama-8b-demo"},
+         {"x_Team": "ml-platform", "x_Project": "model-serving",
+          "ResourceId": "arn:aws:sagemaker:us-east-1:518236904477:endpoint/llama-8b-demo"},
          "A SageMaker real-time endpoint on ml.g5.12xlarge, created for a demo, was left running with "
          "no traffic until someone noticed."),
-        ("duplicated-dataset", "Amazon Web Services", "Amazon Simple Storage Service",
+        ("duplicated-dataset", "AWS", "Amazon Simple Storage Service",
          span(0.74, min(21, max(5, days // 6))),
-         {"x_Team": "research", "ResourceName": "nw-training-data"},
+         {"x_Team": "research", "ResourceId": "arn:aws:s3:::nw-training-data"},
          "A pre-processing job wrote a second full copy of the pre-training dataset to nw-training-data; "
          "it was deleted after review."),
         ("bigquery-full-scan", "Google Cloud", "BigQuery", span(0.40, 4),

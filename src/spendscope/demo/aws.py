@@ -9,6 +9,7 @@ import numpy as np
 
 from spendscope.demo import calendar as cal
 from spendscope.demo import families as fam
+from spendscope.demo import native
 from spendscope.demo import prices
 from spendscope.demo import writers as w
 from spendscope.demo.anomalies import Anomaly
@@ -19,7 +20,7 @@ from spendscope.demo.money import MICRO
 from spendscope.demo.org import Tagger, application
 from spendscope.demo.tokens import SKU_METERS, Model, description, emit, price_details
 
-PROVIDER = "Amazon Web Services"
+PROVIDER = "AWS"  # as AWS names itself in its FOCUS export and CUR-derived FOCUS
 BILLING_ACCOUNT_ID = "412093577210"
 ACCOUNTS = {
     "nw-research": "207614380051",
@@ -361,4 +362,6 @@ SPEC = w.Provider(
     billing_account_type="Management Account", invoice_prefix="AWS-INV", format="parquet",
     path=lambda m: f"aws/focus-export/data/BILLING_PERIOD={m.label}/focus-export-00001.snappy.parquet",
     conditional=w.PRICED + w.ACCOUNTS + w.TAGS + w.REGIONS + w.RESOURCES + w.COMMITMENTS,
+    native=native.aws, native_format="parquet",
+    native_path=lambda m: f"aws/cur2/data/BILLING_PERIOD={m.label}/cur2-00001.snappy.parquet",
 )

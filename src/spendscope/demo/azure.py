@@ -11,6 +11,7 @@ import numpy as np
 
 from spendscope.demo import calendar as cal
 from spendscope.demo import families as fam
+from spendscope.demo import native
 from spendscope.demo import prices
 from spendscope.demo import writers as w
 from spendscope.demo.anomalies import Anomaly
@@ -197,4 +198,6 @@ SPEC = w.Provider(
     billing_account_name="Northwind AI", billing_account_type="Billing Profile", invoice_prefix="G0",
     format="csv-bom", path=lambda m: f"azure/northwind-focus-cost/{m.start:%Y%m%d}-{m.last:%Y%m%d}/part_0_0001.csv",
     conditional=w.PRICED + w.ACCOUNTS + w.TAGS + w.REGIONS + w.RESOURCES,
+    native=native.azure, native_format="csv-bom",
+    native_path=lambda m: f"azure/northwind-amortized/{m.start:%Y%m%d}-{m.last:%Y%m%d}/part_0_0001.csv",
 )

@@ -9,6 +9,7 @@ import numpy as np
 
 from spendscope.demo import calendar as cal
 from spendscope.demo import families as fam
+from spendscope.demo import native
 from spendscope.demo import prices
 from spendscope.demo import writers as w
 from spendscope.demo.anomalies import Anomaly
@@ -177,4 +178,6 @@ SPEC = w.Provider(
     billing_account_type="Billing Account", invoice_prefix="GCP", format="csv.gz",
     path=lambda m: f"gcp/focus/northwind-focus-{m.label}.csv.gz",
     conditional=w.PRICED + w.ACCOUNTS + w.TAGS + w.REGIONS + w.RESOURCES,
+    native=native.gcp, native_format="parquet",
+    native_path=lambda m: f"gcp/billing-export/gcp_billing_export_v1_01A7C2_5F3B9D_E0486A-{m.label}.parquet",
 )

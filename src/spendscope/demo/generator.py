@@ -33,7 +33,8 @@ PROVIDERS = (
 
 @dataclass(frozen=True)
 class PartitionTotals:
-    """Exact sums of one (provider, billing account, billing period) partition, as written."""
+    """Exact sums of one (provider, billing account, billing period) partition, as written: the
+    ledger rows loading it gives, and its BilledCost and EffectiveCost by the provider's rules."""
 
     rows: int
     billed_cost: Decimal
@@ -58,15 +59,25 @@ class DemoResult:
     def rows(self) -> int:
         return sum(self.rows_by_file.values())
 
+    @property
+    def ledger_rows(self) -> int:
+        """Rows loading every file gives the ledger: a native bill's can differ from its file's rows
+        (a CUR fee row with unused commitment is two ledger rows; a GCP credit is a row of its own)."""
+        return sum(t.rows for t in self.totals.values())
+
 
 def generate(out_dir: str | Path, *, seed: int = 7, scale: float = 1.0, months: int = 12,
-             end: dt.date | None = None) -> DemoResult:
+             end: dt.date | None = None, native: bool = True) -> DemoResult:
     """Write Northwind AI's bills for the ``months`` whole months before ``end`` into ``out_dir``.
 
     ``end`` defaults to the first day of the current month. The same arguments always give
     byte-identical files. ``scale`` multiplies the number of resources (and so of rows): 1 is a demo
     of about 80,000 rows a year, 50 a benchmark of about 3.7 million. Files already in ``out_dir``
     that this call does not write are left alone.
+
+    ``native`` (the default) writes the cloud bills as their providers deliver them: AWS as CUR 2.0
+    Parquet, Azure as an amortized cost export, Google Cloud as a billing export (``demo.native``);
+    OpenAI and Anthropic as FOCUS CSV. ``native=False`` writes every bill as a FOCUS 1.2 export.
     """
     end = end or dt.date.today().replace(day=1)
     if not scale > 0:
@@ -84,7 +95,7 @@ def generate(out_dir: str | Path, *, seed: int = 7, scale: float = 1.0, months: 
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     try:
-        writer = BillWriter(out, ctx.window, con)
+        writer = BillWriter(out, ctx.window, con, native=native)
         for build, spec in PROVIDERS:
             lines, charges = build(ctx, plan)
             written += writer.write(spec, lines, charges)
@@ -102,7 +113,7 @@ def generate(out_dir: str | Path, *, seed: int = 7, scale: float = 1.0, months: 
     for f in written:
         key = (f.provider, f.billing_account_id, f.billing_period_start)
         prior = totals.get(key, PartitionTotals(0, Decimal(0), Decimal(0)))
-        totals[key] = PartitionTotals(prior.rows + f.rows, prior.billed_cost + f.billed_cost,
+        totals[key] = PartitionTotals(prior.rows + f.ledger_rows, prior.billed_cost + f.billed_cost,
                                       prior.effective_cost + f.effective_cost)
     return DemoResult(out, tuple(f.path for f in written), labels, {f.path: f.rows for f in written}, totals,
                       tuple(items))

@@ -1,4 +1,5 @@
-"""Write a provider's demo bill as FOCUS 1.2 files, one per billing month, in the provider's format.
+"""Write a provider's demo bill as FOCUS 1.2 files, one per billing month, in the provider's format;
+or, for the cloud providers, as the provider's own bill (``demo.native``), converted from those rows.
 
 Formats differ as real exports do: Parquet with typed decimals and UTC timestamps (AWS Data
 Exports), CSV with a UTF-8 byte-order mark and every value quoted (Azure), gzipped CSV (GCP), plain
@@ -42,6 +43,10 @@ class Provider:
     format: str
     path: Callable[[Month], str]  # file path under the output folder, per billing month
     conditional: tuple[str, ...]  # Conditional FOCUS columns the provider writes
+    # the provider's own format (demo.native), its file format and path; None: FOCUS only
+    native: Callable | None = None
+    native_format: str | None = None
+    native_path: Callable[[Month], str] | None = None
 
     def columns(self) -> list[str]:
         unknown = set(self.conditional) - {c.name for c in FOCUS_12_COLUMNS}
@@ -61,6 +66,7 @@ class Written:
     rows: int
     billed_cost: Decimal
     effective_cost: Decimal
+    ledger_rows: int = 0  # rows the ledger gets from the file (a native bill's may differ from ``rows``)
 
 
 def _iso(day: dt.date) -> str:
@@ -71,8 +77,8 @@ class BillWriter:
     """Writes one provider's months. Plain CSV goes through DuckDB, which quotes only where needed;
     Azure's quote-everything CSV through Arrow, which is ten times faster at it."""
 
-    def __init__(self, out_dir: Path, window: Window, con):
-        self.out_dir, self.window, self.con = out_dir, window, con
+    def __init__(self, out_dir: Path, window: Window, con, native: bool = False):
+        self.out_dir, self.window, self.con, self.native = out_dir, window, con, native
         self.day_text = pa.array([_iso(window.date(d)) for d in range(window.days + 32)])
         epoch = (window.start - dt.date(1970, 1, 1)).days
         self.day_ms = (np.arange(window.days + 32, dtype=np.int64) + epoch) * 86_400_000
@@ -85,14 +91,26 @@ class BillWriter:
             part = charges.select(slice(bounds[i], bounds[i + 1]))
             if len(part) == 0:
                 continue
+            if self.native and provider.native is not None:
+                out.append(self._write_native(provider, attrs, part, month))
+                continue
             path = self.out_dir / provider.path(month)
             path.parent.mkdir(parents=True, exist_ok=True)
             table = self.table(provider, attrs, part, month, typed=provider.format == "parquet")
             self._write(provider.format, table, path)
             out.append(Written(path, provider.name, provider.billing_account_id, month.start, len(part),
                                to_decimal(int(part.billed_cost.sum()), COST_SCALE),
-                               to_decimal(int(part.effective_cost.sum()), COST_SCALE)))
+                               to_decimal(int(part.effective_cost.sum()), COST_SCALE), len(part)))
         return out
+
+    def _write_native(self, provider: Provider, attrs, part: ChargeTable, month: Month) -> Written:
+        """The month in the provider's own format (``demo.native``), with the totals its rules give."""
+        path = self.out_dir / provider.native_path(month)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        bill = provider.native(self.con, self.table(provider, attrs, part, month, typed=True))
+        self._write(provider.native_format, bill.table, path)
+        return Written(path, provider.name, provider.billing_account_id, month.start, bill.table.num_rows,
+                       bill.billed_cost, bill.effective_cost, bill.ledger_rows)
 
     def table(self, provider: Provider, attrs: dict[str, pa.Array], c: ChargeTable, month: Month, typed: bool) -> pa.Table:
         n = len(c)

@@ -41,6 +41,8 @@ EXACT = {
     "hrs": "Hours",
     "Hour": "Hours",
     "GB-Mo": "GB-Months",
+    "1K tokens": "1000 Tokens",  # Bedrock's per-model token usage types in CUR
+    "1M tokens": "1000000 Tokens",  # Bedrock Marketplace models in CUR
 }
 # GCP's lower-case units (usage.unit, usage.pricing_unit): "gibibyte month", "byte-seconds", "hour"
 GCP_SIZES = {"byte": "B", "bytes": "B", "kibibyte": "KiB", "mebibyte": "MiB", "gibibyte": "GiB", "tebibyte": "TiB",

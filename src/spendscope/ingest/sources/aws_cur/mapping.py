@@ -71,6 +71,9 @@ COMMITMENT_CATEGORIES = {"sp": "Spend", "ri": "Usage"}
 # "..._cache_read_input_tokens_global_standard-Units".
 BEDROCK_TOKEN_SQL = r"(?i)^(?:[A-Z]{2,4}[0-9]?-)?(.+?)(?:-mantle)?-(input|output|cache-read|cache-write)-tokens"
 MARKETPLACE_TOKEN_SQL = r"(?i)_(cache_?read_?input|cache_?write_?input|input|output)_?token"
+# A Bedrock model sold through AWS Marketplace: "Claude Sonnet 4.5 (Amazon Bedrock Edition)". Its
+# product code is a Marketplace one, so its ServiceCategory comes from this name, not the code table.
+BEDROCK_EDITION_SQL = r"\s*\(Amazon Bedrock Edition\)\s*$"
 
 
 def tag_key(column: str) -> str | None:

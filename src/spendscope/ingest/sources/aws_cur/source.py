@@ -95,7 +95,10 @@ class CurPlan:
         if "__h_service_category" in raw.columns:
             return raw["__h_service_category"]
         code = self.text(raw, "lineitemproductcode")
-        return code.cases(*m.service_categories().items(), else_=ibis.literal("Other"))
+        # Bedrock models sold through AWS Marketplace have a Marketplace product code of their own
+        bedrock = self.text(raw, "productproductname").re_search(m.BEDROCK_EDITION_SQL).fill_null(False)
+        return ibis.cases((bedrock, ibis.literal("AI and Machine Learning")),
+                          else_=code.cases(*m.service_categories().items(), else_=ibis.literal("Other")))
 
     def number(self, raw: ir.Table, key: str, strict: bool = True) -> ir.DecimalValue:
         if f"__h_n_{key}" in raw.columns:
@@ -328,7 +331,10 @@ class CurPlan:
                 service = self.column(raw, "ServiceName", mappings, strict)
                 service_category = self.column(raw, "ServiceCategory", mappings, strict)
                 lookup = {f"{s}\x1f{c}": sub for (s, c), sub in mappings.subcategories.items()}
-                return service.concat("\x1f", service_category).cases(*lookup.items(), else_=ibis.null(dt.string))
+                bedrock = service.re_search(m.BEDROCK_EDITION_SQL).fill_null(False)
+                return ibis.cases((bedrock, ibis.literal("Generative AI")),
+                                  else_=service.concat("\x1f", service_category).cases(*lookup.items(),
+                                                                                       else_=ibis.null(dt.string)))
             case "RegionId":
                 return ibis.coalesce(self.text(raw, "productregioncode"), self.text(raw, "productregion"))
             case "RegionName":
@@ -358,7 +364,7 @@ class CurPlan:
         model = ibis.cases(
             (usage_type.re_search(m.BEDROCK_TOKEN_SQL).fill_null(False), usage_type.re_extract(m.BEDROCK_TOKEN_SQL, 1)),
             (usage_type.re_search(m.MARKETPLACE_TOKEN_SQL).fill_null(False),
-             product.re_replace(r"\s*\(Amazon Bedrock Edition\)\s*$", "")),
+             product.re_replace(m.BEDROCK_EDITION_SQL, "")),
             else_=ibis.null(dt.string),
         )
         kind = ibis.cases(
