@@ -21,9 +21,11 @@ def batches(ledger: Ledger):
 
 def additive_sources() -> tuple[str, ...]:
     """Sources whose files add to a partition instead of restating it."""
+    from spendscope.llm.sources import usage_sources
     from spendscope.plugins import sources
 
-    return tuple(name for name, cls in sources().items() if getattr(cls, "ADDITIVE", False))
+    bills = tuple(name for name, cls in sources().items() if getattr(cls, "ADDITIVE", False))
+    return bills + tuple(usage_sources())  # usage events add to their month (llm.ingest)
 
 
 def load_history(ledger: Ledger) -> list[dict]:

@@ -40,6 +40,7 @@ from spendscope.ingest import files as f
 from spendscope.ingest import manifests
 from spendscope.ingest import writers
 from spendscope.ingest.reading import open_raw, raise_rejected
+from spendscope.llm.ingest import UsageFile, read_usage, store_usage
 from spendscope.ingest.rows import LOOKUP_INPUTS, normalized_rows, view
 from spendscope.normalize import classify as cl
 from spendscope.normalize.tags import DEFAULT_TAG_KEYS
@@ -154,11 +155,15 @@ class _Planned:
 
 def _plan(ledger: Ledger, paths: list[str], source: str | None):
     """Sniff, detect and plan every file; (to load, already loaded, skipped side files)."""
-    todo, unchanged, skipped = [], [], []
+    todo, unchanged, skipped, usage_files = [], [], [], []
     found = []
     selection = manifests.select(f.expand_named(paths), f.is_data)
     superseded = selection.superseded
     for path, named in selection.files:
+        usage = _usage_source(path, source)
+        if usage is not None:
+            usage_files.append(UsageFile(path, usage))
+            continue
         info = f.sniff(path)
         try:
             src = _choose_source(info, source)
@@ -180,7 +185,19 @@ def _plan(ledger: Ledger, paths: list[str], source: str | None):
         else:
             unchanged.append(FileResult(p.info.name, p.plan.source, "unchanged", load_id=prior, content_hash=p.digest,
                                         notes=[f"Already loaded (load {prior}); nothing changed."]))
-    return todo, unchanged, skipped, superseded
+    return todo, unchanged, skipped, superseded, usage_files
+
+
+def _usage_source(path, forced: str | None):
+    """The LLM usage source that reads ``path`` (API responses, gateway logs, spans), or None."""
+    from spendscope.llm.sources import detect, usage_sources
+
+    if forced:
+        cls = usage_sources().get(forced)
+        return cls() if cls else None
+    if not f.is_data(path) or path.name.lower().endswith((".csv", ".csv.gz")):
+        return detect(path)
+    return None
 
 
 def _groups(todo: list[_Planned]) -> list[list[_Planned]]:
@@ -207,9 +224,14 @@ def ingest(
     tag_keys = {**DEFAULT_TAG_KEYS, **{k: tuple(v) for k, v in settings.section("allocation").get("tag_keys", {}).items()}}
     now = now or _dt.datetime.now(_dt.timezone.utc)
 
-    todo, unchanged, skipped, superseded = _plan(ledger, paths, source)
+    todo, unchanged, skipped, superseded, usage_files = _plan(ledger, paths, source)
+    # LLM usage files are read (and any malformed one refused) before anything is stored
+    usage = read_usage(ledger, usage_files, progress=progress) if usage_files else None
     if not todo:
-        return IngestResult(unchanged, skipped, superseded)
+        result = IngestResult(unchanged, skipped, superseded)
+        if usage is not None:
+            result.files += store_usage(ledger, usage).files
+        return result
     if not ledger.target.is_duckdb:
         writers.recover(ledger)
     writer = writers.writer_for(ledger)
@@ -290,7 +312,10 @@ def ingest(
         raise
     finally:
         writer.close()
-    return IngestResult(unchanged + [r for r, _ in loaded], skipped, superseded)
+    result = IngestResult(unchanged + [r for r, _ in loaded], skipped, superseded)
+    if usage is not None:
+        result.files += store_usage(ledger, usage).files
+    return result
 
 
 def _one_kind_per_partition(loaded) -> None:

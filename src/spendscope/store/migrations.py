@@ -53,9 +53,18 @@ def add_model_columns(version: int) -> Callable[["Ledger"], None]:
     return apply
 
 
+def _create_llm_tables(ledger: "Ledger") -> None:
+    existing = ledger.tables()
+    for name, sch in ((s.USAGE_EVENTS, s.usage_events_schema()), (s.LLM_PRICES, s.LLM_PRICES_SCHEMA)):
+        if name not in existing:
+            ledger.con.create_table(name, schema=sch)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "create the costs, loads and load_partitions tables", _create_tables),
     Migration(2, "add x_CreditType (the provider's kind of credit)", add_model_columns(2)),
+    Migration(3, "create the usage_events and llm_prices tables (LLM usage detail, price updates)",
+              _create_llm_tables),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -15,6 +15,8 @@ COSTS = "costs"
 LOADS = "loads"
 LOAD_PARTITIONS = "load_partitions"
 META = "meta"
+USAGE_EVENTS = "usage_events"
+LLM_PRICES = "llm_prices"
 
 MONEY = dt.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
 UTC_TIMESTAMP = dt.Timestamp(timezone="UTC")
@@ -74,3 +76,36 @@ LOAD_PARTITIONS_SCHEMA = ibis.schema(
 )
 
 META_SCHEMA = ibis.schema({"key": dt.string, "value": dt.string})
+
+
+# LLM usage at full detail (``llm.events.EVENT_SCHEMA``), as loaded and priced; ``costs`` holds its
+# roll-up. ``cost`` is null where some of the event's tokens have no price (``unpriced_tokens``).
+def usage_events_schema() -> ibis.Schema:
+    from spendscope.llm.events import EVENT_SCHEMA
+
+    cols: dict[str, dt.DataType] = {}
+    for field in EVENT_SCHEMA:
+        if field.name == "reported_cost":
+            cols[field.name] = MONEY
+        elif field.name in ("start_time", "end_time"):
+            cols[field.name] = UTC_TIMESTAMP
+        elif str(field.type) == "int64":
+            cols[field.name] = dt.int64
+        else:
+            cols[field.name] = dt.string
+    cols.update({"load_id": dt.int64, "cost": MONEY, "unpriced_tokens": dt.int64, "price_model": dt.string})
+    return ibis.schema(cols)
+
+
+LLM_PRICES_SCHEMA = ibis.schema(
+    {
+        "provider": dt.string,
+        "model": dt.string,
+        "component": dt.string,
+        "tier": dt.string,
+        "usd_per_million": MONEY,
+        "effective_from": dt.date,
+        "source": dt.string,
+        "loaded_at": UTC_TIMESTAMP,
+    }
+)

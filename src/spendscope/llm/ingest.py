@@ -1,0 +1,452 @@
+"""Load LLM usage files: read events, price them, keep them in ``usage_events``, roll them up into ``costs``.
+
+Per batch of files, in one transaction:
+
+1. *Read* each file with its usage source (``llm.sources``): events with exclusive token classes.
+2. *Price* every (event, token class) at the catalog price in force on the event's day
+   (``llm.prices``). Tokens of a model the catalog does not know stay unpriced: their event's
+   ``cost`` is null, its tokens are counted in ``unpriced_tokens`` and reported, never priced at 0.
+3. *Store*: an event replaces the stored event with the same (source, event_id), so loading a file
+   twice changes nothing and a restated usage bucket replaces the old one.
+4. *Roll up* each partition (source, provider, account, month) the batch touched: its ``costs`` rows
+   are rebuilt from all its stored, priced events, one row per day, model, token class, service
+   tier and attribution (team, project, application, environment, user, API key).
+5. *Check*: the roll-up's total equals the exact sum of its events' costs, per partition.
+
+Usage loads add to a partition (they are ``ADDITIVE``): a later file of the same month adds its
+events instead of replacing the month. LLM usage needs a DuckDB ledger for now.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Callable
+
+import pyarrow as pa
+
+from spendscope import __version__
+from spendscope.errors import IngestError, ReconciliationError
+from spendscope.ingest import files as f
+from spendscope.llm.events import EVENT_COLUMNS, TOKEN_COLUMNS, EventBatch
+from spendscope.llm.prices import Catalog
+from spendscope.store import schema as s
+from spendscope.store.ledger import Ledger
+
+Progress = Callable[[str, int, int], None]
+
+# Seller -> (ProviderName, ServiceName) of the roll-up rows
+PROVIDERS = {
+    "openai": ("OpenAI", "OpenAI API"),
+    "anthropic": ("Anthropic", "Claude API"),
+    "azure": ("Microsoft", "Azure OpenAI"),
+    "bedrock": ("AWS", "Amazon Bedrock"),
+    "vertex": ("Google Cloud", "Vertex AI"),
+    "gemini": ("Google Cloud", "Gemini API"),
+}
+
+
+@dataclass
+class UsageFile:
+    path: Path
+    source: object  # a UsageSource
+
+
+@dataclass
+class UnpricedModel:
+    source: str
+    provider: str
+    model: str
+    events: int
+    tokens: int
+
+
+@dataclass
+class UsageResult:
+    """What a usage ingest did, in the pipeline's result types (``ingest.pipeline``)."""
+
+    files: list = field(default_factory=list)  # FileResult
+    unpriced: list[UnpricedModel] = field(default_factory=list)
+
+
+def _provider_sql(column: str, index: int) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN '{v[index]}'" for k, v in PROVIDERS.items())
+    fallback = f"upper(substr({column}, 1, 1)) || substr({column}, 2)" if index == 0 else f"{column} || ' API'"
+    return f"CASE {column} {whens} ELSE {fallback} END"
+
+
+@dataclass
+class Prepared:
+    """Usage files read and checked, not yet stored (``read_usage`` then ``store_usage``)."""
+
+    todo: list  # (UsageFile, EventBatch, content hash)
+    result: UsageResult
+    catalog: Catalog
+
+
+def ingest_usage(ledger: Ledger, files: list[UsageFile], catalog: Catalog | None = None,
+                 progress: Progress | None = None) -> UsageResult:
+    """Load usage files (see the module docstring); returns one FileResult per file."""
+    return store_usage(ledger, read_usage(ledger, files, catalog, progress))
+
+
+def read_usage(ledger: Ledger, files: list[UsageFile], catalog: Catalog | None = None,
+               progress: Progress | None = None) -> Prepared:
+    """Read every file (a malformed one raises, naming file, row and field); nothing is stored yet."""
+    from spendscope.ingest.pipeline import FileResult
+
+    if not ledger.target.is_duckdb:
+        raise IngestError(f"LLM usage files can be loaded into a DuckDB ledger only for now, not {ledger.describe()}.",
+                          hint="Load usage into a DuckDB ledger (--db spendscope.duckdb).")
+    catalog = catalog or Catalog.load(ledger, (ledger.settings.section("pricing") or {}).get("overrides", {}))
+    con = ledger.duckdb
+    result = UsageResult()
+    known = {(r[0], r[1]) for r in con.execute(f"SELECT content_hash, source FROM {s.LOADS}").fetchall()}
+    todo: list[tuple[UsageFile, EventBatch, str]] = []
+    for i, uf in enumerate(files):
+        if progress:
+            progress(f"reading {uf.path.name}", i, len(files))
+        digest = f.content_hash(uf.path)
+        if (digest, uf.source.name) in known:
+            result.files.append(FileResult(str(uf.path), uf.source.name, "unchanged", content_hash=digest))
+            continue
+        todo.append((uf, uf.source.read(uf.path), digest))
+    return Prepared(todo, result, catalog)
+
+
+def store_usage(ledger: Ledger, prepared: Prepared) -> UsageResult:
+    """Price, store and roll up what ``read_usage`` read, in one transaction."""
+    from spendscope.ingest.pipeline import FileResult, PartitionResult
+
+    todo, result, catalog = prepared.todo, prepared.result, prepared.catalog
+    if not todo:
+        return result
+    con = ledger.duckdb
+    next_id = ledger.next_load_id()
+    loaded_at = _dt.datetime.now(_dt.timezone.utc)
+    tables = []
+    for k, (uf, batch, _) in enumerate(todo):
+        t = batch.table.append_column("load_id", pa.array([next_id + k] * batch.table.num_rows, pa.int64()))
+        tables.append(t)
+    events = pa.concat_tables(tables)
+    prices = _unit_prices(con, events, catalog)  # for the new events and the stored ones they roll up with
+
+    with ledger.transaction():
+        con.register("__usage_new", events)
+        con.register("__usage_prices", prices)
+        try:
+            partitions = _store_and_roll_up(con, next_id + len(todo) - 1)
+        finally:
+            con.unregister("__usage_new")
+            con.unregister("__usage_prices")
+        per_load = _per_load_partitions(con, [next_id + k for k in range(len(todo))])
+        for k, (uf, batch, digest) in enumerate(todo):
+            load_id = next_id + k
+            parts = per_load.get(load_id, [])
+            rows = batch.table.num_rows
+            billed = sum((p["cost"] for p in parts), Decimal(0))
+            con.execute(
+                f"INSERT INTO {s.LOADS} (load_id, file, content_hash, source, format_version, rows, billed_cost, "
+                "effective_cost, loaded_at, notes, spendscope_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [load_id, str(uf.path), digest, uf.source.name, batch.format_version, rows, billed, billed, loaded_at,
+                 json.dumps(batch.notes), __version__])
+            fr = FileResult(str(uf.path), uf.source.name, "loaded", load_id, batch.format_version, rows, billed, billed,
+                            list(batch.notes), content_hash=digest)
+            for p in parts:
+                key = (p["source"], p["provider"], p["account"], p["period"])
+                total = partitions[key]
+                con.execute(
+                    f"INSERT INTO {s.LOAD_PARTITIONS} (load_id, x_Source, ProviderName, BillingAccountId, "
+                    "BillingPeriodStart, rows, billed_cost, effective_cost, list_cost, contracted_cost, "
+                    "source_billed_cost, source_effective_cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [load_id, *key, total["rows"], total["ledger"], total["ledger"], total["ledger"], total["ledger"],
+                     total["events"], total["events"]])
+                fr.partitions.append(PartitionResult(p["provider"], p["account"], p["period"], total["rows"],
+                                                     total["ledger"], total["ledger"], total["events"], total["events"]))
+            result.files.append(fr)
+        result.unpriced = _unpriced(con, [next_id + k for k in range(len(todo))])
+    for fr in result.files:
+        if fr.status == "loaded":
+            for u in result.unpriced:
+                if u.source == fr.source:
+                    fr.notes.append(f"UNPRICED: {u.events:,} events of model {u.model!r} ({u.provider}), "
+                                    f"{u.tokens:,} tokens, have no price in the catalog: they are kept in usage_events "
+                                    "and left out of costs. Add a price (spendscope prices update, or "
+                                    "[pricing.overrides] in spendscope.toml) and run spendscope reprice.")
+    return result
+
+
+def _partition(alias: str = "") -> str:
+    a = f"{alias}." if alias else ""
+    return (f"{a}source AS x_Source, {_provider_sql(a + 'provider', 0)} AS ProviderName, "
+            f"coalesce({a}account_id, 'unknown') AS BillingAccountId, "
+            f"CAST(date_trunc('month', {a}start_time) AS TIMESTAMPTZ) AS BillingPeriodStart")
+
+
+def _unit_prices(con, events: pa.Table | None, catalog: Catalog) -> pa.Table:
+    """USD per million tokens (and per token) for every (provider, model, tier, day, component) that
+    the events and the stored events of their partitions need; ``events=None``: all stored events."""
+    key = "provider, model, coalesce(service_tier, 'standard') AS tier, CAST(start_time AS DATE) AS day"
+    if events is None:
+        sql = f"SELECT DISTINCT {key} FROM {s.USAGE_EVENTS} WHERE model IS NOT NULL"
+    else:
+        con.register("__usage_keys", events)
+        sql = f"""
+            WITH parts AS (SELECT DISTINCT {_partition()} FROM __usage_keys),
+            stored AS (SELECT {_partition('u')}, u.* FROM {s.USAGE_EVENTS} u)
+            SELECT DISTINCT {key} FROM __usage_keys WHERE model IS NOT NULL
+            UNION
+            SELECT DISTINCT {key} FROM stored
+            WHERE model IS NOT NULL AND (x_Source, ProviderName, BillingAccountId, BillingPeriodStart) IN (FROM parts)
+        """
+    try:
+        keys = con.execute(sql).fetchall()
+    finally:
+        if events is not None:
+            con.unregister("__usage_keys")
+    rows = {"provider": [], "model": [], "tier": [], "day": [], "component": [], "usd_per_million": [],
+            "usd_per_token": [], "price_model": []}
+    resolved: dict[tuple[str, str], object] = {}
+    for provider, model, tier, day in keys:
+        found = resolved.setdefault((provider, model), catalog.resolve(provider, model))
+        if found is None:
+            continue
+        for component, _ in TOKEN_COLUMNS.values():
+            price = catalog.price(found, component, tier, day)
+            if price is None:
+                continue
+            rows["provider"].append(provider)
+            rows["model"].append(model)
+            rows["tier"].append(tier)
+            rows["day"].append(day)
+            rows["component"].append(component)
+            per_token = price.usd_per_million.scaleb(-6)
+            if per_token != per_token.quantize(Decimal(1).scaleb(-18)):
+                raise IngestError(f"The price {price.usd_per_million} USD per million tokens of {model} ({component}) "
+                                  "has more than 12 decimal places.", hint=f"Its source: {price.source}.")
+            rows["usd_per_million"].append(price.usd_per_million)
+            rows["usd_per_token"].append(per_token)
+            rows["price_model"].append(f"{found.provider}/{found.model}")
+    return pa.table(rows, schema=pa.schema([("provider", pa.string()), ("model", pa.string()), ("tier", pa.string()),
+                                            ("day", pa.date32()), ("component", pa.string()),
+                                            ("usd_per_million", pa.decimal128(38, 18)),
+                                            ("usd_per_token", pa.decimal128(38, 18)),
+                                            ("price_model", pa.string())]))
+
+
+def _components_sql(events: str) -> str:
+    """One row per (event, token class) with tokens, from ``events`` (UNPIVOT of the token columns)."""
+    parts = []
+    for column, (component, token_class) in TOKEN_COLUMNS.items():
+        parts.append(f"SELECT *, '{component}' AS component, '{token_class}' AS token_class, "
+                     f"{column} AS tokens FROM {events} WHERE coalesce({column}, 0) <> 0")
+    return " UNION ALL ".join(parts)
+
+
+def _store_and_roll_up(con, load_id: int) -> dict:
+    """Replace the stored events, rebuild the touched partitions' costs rows; returns per partition
+    the roll-up's rows and cost, and its events' exact cost."""
+    money = "DECIMAL(38, 18)"
+    cols = ", ".join(EVENT_COLUMNS)
+    # the batch's events, the last of each (source, event_id) winning, priced per token class
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE __usage_batch AS
+        SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY source, event_id ORDER BY load_id DESC) AS __n
+                       FROM __usage_new) WHERE __n = 1
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE __usage_priced AS
+        WITH c AS ({_components_sql('__usage_batch')})
+        SELECT c.source, c.event_id,
+          sum(CASE WHEN p.usd_per_million IS NOT NULL THEN 0 ELSE c.tokens END) AS unpriced_tokens,
+          CAST(sum(CAST(c.tokens AS DECIMAL(20, 0)) * p.usd_per_token) AS {money}) AS cost,
+          any_value(p.price_model) AS price_model
+        FROM c LEFT JOIN __usage_prices p
+          ON p.provider = c.provider AND p.model = c.model AND p.tier = coalesce(c.service_tier, 'standard')
+         AND p.day = CAST(c.start_time AS DATE) AND p.component = c.component
+        GROUP BY c.source, c.event_id
+    """)
+    # partitions touched: by the new events and by the stored events they replace
+    part = _partition()
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE __usage_parts AS
+        SELECT DISTINCT {part} FROM __usage_batch
+        UNION
+        SELECT DISTINCT {part} FROM {s.USAGE_EVENTS} u
+        WHERE EXISTS (SELECT 1 FROM __usage_batch b WHERE b.source = u.source AND b.event_id = u.event_id)
+    """)
+    con.execute(f"""
+        DELETE FROM {s.USAGE_EVENTS} u
+        WHERE EXISTS (SELECT 1 FROM __usage_batch b WHERE b.source = u.source AND b.event_id = u.event_id)
+    """)
+    con.execute(f"""
+        INSERT INTO {s.USAGE_EVENTS} ({cols}, load_id, cost, unpriced_tokens, price_model)
+        SELECT {', '.join('b.' + c for c in EVENT_COLUMNS)}, b.load_id,
+          CASE WHEN coalesce(p.unpriced_tokens, 0) = 0 THEN coalesce(p.cost, 0) END, coalesce(p.unpriced_tokens, 0),
+          p.price_model
+        FROM __usage_batch b LEFT JOIN __usage_priced p ON p.source = b.source AND p.event_id = b.event_id
+    """)
+    con.execute(f"""
+        DELETE FROM {s.COSTS} c WHERE EXISTS (
+          SELECT 1 FROM __usage_parts p WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName
+            AND p.BillingAccountId = c.BillingAccountId AND p.BillingPeriodStart = c.BillingPeriodStart)
+    """)
+    _roll_up(con, load_id)
+    totals = con.execute(f"""
+        WITH ev AS (
+          SELECT {part}, sum(cost) AS events
+          FROM {s.USAGE_EVENTS} GROUP BY ALL
+        ), led AS (
+          SELECT x_Source, ProviderName, BillingAccountId, BillingPeriodStart, count(*) AS rows, sum(BilledCost) AS ledger
+          FROM {s.COSTS} GROUP BY ALL
+        )
+        SELECT p.x_Source, p.ProviderName, p.BillingAccountId, p.BillingPeriodStart,
+               coalesce(led.rows, 0), coalesce(led.ledger, 0), coalesce(ev.events, 0)
+        FROM __usage_parts p
+        LEFT JOIN ev USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
+        LEFT JOIN led USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
+    """).fetchall()
+    out = {}
+    for src, provider, account, period, rows, ledger_cost, event_cost in totals:
+        if ledger_cost != event_cost:
+            raise ReconciliationError(
+                f"LLM usage roll-up of {provider} {account} {period:%Y-%m} ({src}) is {ledger_cost} but its events "
+                f"cost {event_cost}.", hint="This is a bug in spendscope; the ledger was left unchanged.")
+        out[(src, provider, account, period)] = {"rows": rows, "ledger": ledger_cost, "events": event_cost}
+    return out
+
+
+def _roll_up(con, load_id: int) -> None:
+    """Insert the ``costs`` rows of the partitions in ``__usage_parts`` from their priced events."""
+    money = "DECIMAL(38, 18)"
+    dims = "team, project_id, application, environment, user_id, api_key_id, workspace_id"
+    tags = ("json_object(" + ", ".join(f"'{k}', {v}" for k, v in (
+        ("team", "team"), ("project", "project_id"), ("application", "application"), ("environment", "environment"),
+        ("user", "user_id"), ("api_key", "api_key_id"), ("workspace", "workspace_id"))) + ")")
+    con.execute(f"""
+        INSERT INTO {s.COSTS} BY NAME
+        WITH e AS (
+          SELECT u.* FROM {s.USAGE_EVENTS} u
+          WHERE u.cost IS NOT NULL AND EXISTS (
+            SELECT 1 FROM __usage_parts p WHERE p.x_Source = u.source
+              AND p.ProviderName = {_provider_sql('u.provider', 0)}
+              AND p.BillingAccountId = coalesce(u.account_id, 'unknown')
+              AND p.BillingPeriodStart = CAST(date_trunc('month', u.start_time) AS TIMESTAMPTZ))
+        ),
+        c AS ({_components_sql('e')}),
+        priced AS (
+          SELECT c.*, CAST(date_trunc('day', c.start_time) AS TIMESTAMPTZ) AS day, p.usd_per_million, p.usd_per_token
+          FROM c JOIN __usage_prices p
+            ON p.provider = c.provider AND p.model = c.model AND p.tier = coalesce(c.service_tier, 'standard')
+           AND p.day = CAST(c.start_time AS DATE) AND p.component = c.component
+        ),
+        g AS (
+          SELECT source, provider, coalesce(account_id, 'unknown') AS account, day, model,
+                 coalesce(service_tier, 'standard') AS tier, component, token_class, region, {dims},
+                 usd_per_million, sum(tokens) AS tokens,
+                 CAST(sum(CAST(tokens AS DECIMAL(20, 0)) * usd_per_token) AS {money}) AS cost
+          FROM priced GROUP BY ALL
+        )
+        SELECT
+          CAST(date_trunc('month', day) AS TIMESTAMPTZ) AS BillingPeriodStart,
+          CAST(date_trunc('month', day) + INTERVAL 1 MONTH AS TIMESTAMPTZ) AS BillingPeriodEnd,
+          day AS ChargePeriodStart, day + INTERVAL 1 DAY AS ChargePeriodEnd,
+          account AS BillingAccountId, 'USD' AS BillingCurrency, 'USD' AS PricingCurrency,
+          cost AS BilledCost, cost AS EffectiveCost, cost AS ListCost, cost AS ContractedCost,
+          'Usage' AS ChargeCategory, 'Usage-Based' AS ChargeFrequency, 'Standard' AS PricingCategory,
+          model || ' ' || lower(token_class) || ' tokens' || CASE WHEN tier <> 'standard' THEN ' (' || tier || ')' ELSE '' END
+            AS ChargeDescription,
+          {_provider_sql('provider', 0)} AS ProviderName, {_provider_sql('provider', 0)} AS PublisherName,
+          {_provider_sql('provider', 0)} AS InvoiceIssuerName, {_provider_sql('provider', 0)} AS ServiceProviderName,
+          {_provider_sql('provider', 1)} AS ServiceName, 'AI and Machine Learning' AS ServiceCategory,
+          'Generative AI' AS ServiceSubcategory,
+          coalesce(project_id, workspace_id) AS SubAccountId, region AS RegionId,
+          '1000000 Tokens' AS PricingUnit,
+          CAST(CAST(tokens AS DECIMAL(20, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS {money}) AS PricingQuantity,
+          'Tokens' AS ConsumedUnit, CAST(tokens AS {money}) AS ConsumedQuantity,
+          usd_per_million AS ListUnitPrice, usd_per_million AS ContractedUnitPrice,
+          model || '/' || component AS SkuId, model || '/' || component || '/' || tier AS SkuPriceId,
+          token_class || ' Tokens' AS SkuMeter,
+          json_object('ModelId', model, 'TokenType', token_class, 'ServiceTier', tier)::VARCHAR AS SkuPriceDetails,
+          nullif(json_merge_patch('{{}}'::JSON, {tags})::VARCHAR, '{{}}') AS Tags,
+          source AS x_Source, {load_id} AS x_LoadId, 'Inference' AS x_AiWorkload, 'llm-usage' AS x_AiRule,
+          token_class AS x_TokenClass, model AS x_Model, team AS x_Team, project_id AS x_Project,
+          application AS x_Application, environment AS x_Environment
+        FROM g
+    """)
+
+
+def _per_load_partitions(con, load_ids: list[int]) -> dict[int, list[dict]]:
+    rows = con.execute(f"""
+        SELECT load_id, source, {_provider_sql('provider', 0)}, coalesce(account_id, 'unknown'),
+               CAST(date_trunc('month', start_time) AS TIMESTAMPTZ), coalesce(sum(cost), 0)
+        FROM {s.USAGE_EVENTS} WHERE load_id IN ({', '.join(map(str, load_ids))}) GROUP BY ALL ORDER BY ALL
+    """).fetchall()
+    out: dict[int, list[dict]] = {}
+    for load_id, src, provider, account, period, cost in rows:
+        out.setdefault(load_id, []).append({"source": src, "provider": provider, "account": account, "period": period,
+                                            "cost": cost})
+    return out
+
+
+def _unpriced(con, load_ids: list[int]) -> list[UnpricedModel]:
+    rows = con.execute(f"""
+        SELECT source, provider, coalesce(model, '(no model)'), count(*), sum(unpriced_tokens)
+        FROM {s.USAGE_EVENTS} WHERE load_id IN ({', '.join(map(str, load_ids))}) AND unpriced_tokens > 0
+        GROUP BY ALL ORDER BY 5 DESC
+    """).fetchall()
+    return [UnpricedModel(*r) for r in rows]
+
+
+@dataclass
+class RepriceResult:
+    start: _dt.date | None
+    events: int
+    partitions: int
+    before: Decimal
+    after: Decimal
+    unpriced: list[UnpricedModel]
+    load_id: int | None
+
+
+def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | None = None) -> RepriceResult:
+    """Price the stored usage events again with the current catalog, from the first day of
+    ``start``'s month (a month is rolled up as a whole), and rebuild their ``costs`` rows."""
+    if not ledger.target.is_duckdb:
+        raise IngestError(f"LLM usage lives in DuckDB ledgers only for now, not {ledger.describe()}.")
+    catalog = catalog or Catalog.load(ledger, (ledger.settings.section("pricing") or {}).get("overrides", {}))
+    con = ledger.duckdb
+    month = start.replace(day=1) if start else None
+    where = f"WHERE start_time >= TIMESTAMPTZ '{month.isoformat()} 00:00:00+00'" if month else ""
+    events = con.execute(f"SELECT {', '.join(EVENT_COLUMNS)}, load_id FROM {s.USAGE_EVENTS} {where}").arrow()
+    if isinstance(events, pa.RecordBatchReader):
+        events = events.read_all()
+    before = con.execute(f"SELECT coalesce(sum(cost), 0) FROM {s.USAGE_EVENTS} {where}").fetchone()[0]
+    if events.num_rows == 0:
+        return RepriceResult(month, 0, 0, before, before, [], None)
+    prices = _unit_prices(con, events, catalog)
+    load_id = ledger.next_load_id()
+    with ledger.transaction():
+        con.register("__usage_new", events)
+        con.register("__usage_prices", prices)
+        try:
+            parts = _store_and_roll_up(con, load_id)
+        finally:
+            con.unregister("__usage_new")
+            con.unregister("__usage_prices")
+        after = con.execute(f"SELECT coalesce(sum(cost), 0) FROM {s.USAGE_EVENTS} {where}").fetchone()[0]
+        con.execute(
+            f"INSERT INTO {s.LOADS} (load_id, file, content_hash, source, format_version, rows, billed_cost, "
+            "effective_cost, loaded_at, notes, spendscope_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [load_id, f"(reprice from {month or 'the first event'})", f"reprice-{load_id}", "llm_reprice",
+             "LLM usage repriced", events.num_rows, after, after, _dt.datetime.now(_dt.timezone.utc),
+             json.dumps([f"repriced {events.num_rows} events: {before} -> {after} USD"]), __version__])
+        unpriced = con.execute(f"""
+            SELECT source, provider, coalesce(model, '(no model)'), count(*), sum(unpriced_tokens)
+            FROM {s.USAGE_EVENTS} {where} {'AND' if where else 'WHERE'} unpriced_tokens > 0 GROUP BY ALL ORDER BY 5 DESC
+        """).fetchall()
+    return RepriceResult(month, events.num_rows, len(parts), before, after, [UnpricedModel(*r) for r in unpriced],
+                         load_id)

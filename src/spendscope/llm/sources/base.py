@@ -1,0 +1,40 @@
+"""What an LLM usage source is: the contract every module under ``llm/sources/`` implements.
+
+A usage source recognises its files by content (``detect`` reads the first bytes: API responses and
+logs have no header row) and reads a whole file into usage events (``read``). Pricing, storing and
+rolling events up into the ledger's ``costs`` rows are the usage pipeline's job (``llm.ingest``).
+
+``read`` is strict: a malformed file raises ``spendscope.errors.RowError`` naming the file, the
+record (1-based line for JSON Lines, 1-based position in the data array otherwise) and the field,
+and returns nothing, so nothing of a bad file is loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+from spendscope.llm.events import EventBatch
+
+HEAD_BYTES = 1 << 16
+
+
+class UsageSource(Protocol):
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def detect(self, path: Path, head: str) -> float:
+        """How surely this source reads the file whose first ``HEAD_BYTES`` (decoded text) are ``head``:
+        0 not at all, 1 certainly."""
+
+    def read(self, path: Path) -> EventBatch:
+        """Every event in the file, as exclusive token classes (``llm.events``)."""
+
+
+def read_head(path: Path) -> str:
+    """The first bytes of a file (decompressed for .gz), as text."""
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        return fh.read(HEAD_BYTES).decode("utf-8-sig", errors="replace")
