@@ -13,7 +13,7 @@ PY312 ?= $(shell for c in $$(ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pye
 VALIDATOR_VENV := .venv-validator
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install validator chromium bench bench-cur bench-native docs clean
+.PHONY: run test install validator chromium bench bench-cur bench-native bench-llm docs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,9 @@ bench-cur: install .venv-converter/.installed
 
 bench-native: install
 	$(BIN)/python bench/native.py
+
+bench-llm: install
+	$(BIN)/python bench/llm_events.py
 
 clean:
 	rm -rf $(VENV) $(VALIDATOR_VENV) .venv-converter spendscope.duckdb spendscope-demo

@@ -223,8 +223,36 @@ def _oci_reference() -> str:
     )
 
 
+def llm_usage_reference() -> str:
+    """LLM usage: the usage sources, token classes, the generic event schema and the price catalog."""
+    import inspect
+
+    from spendscope.llm import events, prices
+    from spendscope.llm.sources import generic, usage_sources
+
+    out = [HEADER, "# LLM usage\n\n",
+           "Usage files (API responses, gateway logs, spans, spendscope's own event lines) are recognised by "
+           "content and loaded with `spendscope ingest`. Each event is priced per token class at the catalog "
+           "price in force on its day, kept in the ledger's `usage_events` table, and rolled up into `costs` "
+           "(one row per day, model, token class, service tier and attribution). A model without a price is "
+           "never priced at 0: its events stay unpriced and every load and `spendscope reprice` names it.\n\n",
+           "## Usage sources\n\n| Source | Reads |\n|---|---|\n"]
+    for name, cls in usage_sources().items():
+        out.append(f"| `{name}` | {cls.description} |\n")
+    out.append("\n## Token classes\n\nEvery adapter turns its source's counts into exclusive classes: a token is "
+               "counted once.\n\n| Event column | Price component | x_TokenClass |\n|---|---|---|\n")
+    for column, (component, cls) in events.TOKEN_COLUMNS.items():
+        out.append(f"| `{column}` | `{component}` | {cls} |\n")
+    out.append("\n## The price catalog\n\n")
+    out.append(inspect.cleandoc(prices.__doc__.split(">>>")[0]) + "\n\n")
+    out.append("## Generic usage events (`spendscope.usage.v1`)\n\n")
+    out.append(inspect.cleandoc(generic.__doc__).split("\n", 1)[1].strip() + "\n")
+    return "".join(out)
+
+
 DOCS = {
     "cli.md": cli_reference,
+    "llm-usage.md": llm_usage_reference,
     "columns.md": columns_reference,
     "settings.md": settings_reference,
     "sources.md": sources_reference,

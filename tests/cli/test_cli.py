@@ -97,7 +97,10 @@ def test_ingest_errors_exit_4_and_name_the_file(cli, tmp_path):
 
 def test_sources_and_ingests(cli):
     sources = json.loads(cli("sources", "--format", "json").stdout)
-    assert [s["source"] for s in sources] == ["aws_cur", "azure", "focus", "gcp", "oci"]
+    assert [(s["source"], s["kind"]) for s in sources] == [
+        ("aws_cur", "bill"), ("azure", "bill"), ("focus", "bill"), ("gcp", "bill"), ("oci", "bill"),
+        ("anthropic_usage", "LLM usage"), ("events", "LLM usage"), ("litellm", "LLM usage"),
+        ("openai_usage", "LLM usage"), ("otel", "LLM usage")]
     cli("ingest", str(SAMPLE_FOCUS))
     loads = json.loads(cli("ingests", "--format", "json").stdout)
     assert loads[0]["rows"] == 1000 and loads[0]["status"] == "current"

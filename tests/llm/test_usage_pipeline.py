@@ -152,3 +152,14 @@ def test_no_token_is_counted_twice_or_dropped_on_the_way_to_costs(tmp_path_facto
             want = sum(e[column] for e in events)
             got = led.duckdb.sql(f"SELECT coalesce(sum(ConsumedQuantity), 0) FROM costs WHERE SkuId LIKE '%/{TOKEN_COLUMNS[column][0]}'").fetchone()[0]
             assert got == want, (column, cls)
+
+
+def test_two_files_of_one_ingest_with_the_same_event_keep_the_later(ledger, tmp_path):
+    first, second = tmp_path / "1.jsonl", tmp_path / "2.jsonl"
+    first.write_text("1")
+    second.write_text("2")
+    ingest_usage(ledger, [UsageFile(first, ListSource([event(1, input_tokens=100), event(2, input_tokens=1)])),
+                          UsageFile(second, ListSource([event(1, input_tokens=300)]))])
+    stored = ledger.duckdb.sql("SELECT event_id, input_tokens, load_id FROM usage_events ORDER BY 1").fetchall()
+    assert stored == [("req-1", 300, 2), ("req-2", 1, 1)]
+    assert ledger.duckdb.sql("SELECT sum(ConsumedQuantity) FROM costs").fetchone()[0] == 301

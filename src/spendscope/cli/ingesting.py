@@ -120,8 +120,11 @@ def sources(fmt: Format = typer.Option(Format.table, "--format", "-f", help="Out
     """List the source adapters and what each reads."""
     from spendscope.plugins import sources as all_sources
 
-    rows = [{"source": name, "reads": cls.description} for name, cls in all_sources().items()]
-    render(rows, ["source", "reads"], fmt.value)
+    from spendscope.llm.sources import usage_sources
+
+    rows = [{"source": name, "kind": "bill", "reads": cls.description} for name, cls in all_sources().items()]
+    rows += [{"source": name, "kind": "LLM usage", "reads": cls.description} for name, cls in usage_sources().items()]
+    render(rows, ["source", "kind", "reads"], fmt.value)
 
 
 def register(app: typer.Typer) -> None:

@@ -135,13 +135,8 @@ def store_usage(ledger: Ledger, prepared: Prepared) -> UsageResult:
     prices = _unit_prices(con, events, catalog)  # for the new events and the stored ones they roll up with
 
     with ledger.transaction():
-        con.register("__usage_new", events)
-        con.register("__usage_prices", prices)
-        try:
-            partitions = _store_and_roll_up(con, next_id + len(todo) - 1)
-        finally:
-            con.unregister("__usage_new")
-            con.unregister("__usage_prices")
+        _stage(con, events, prices)
+        partitions = _store_and_roll_up(con, next_id + len(todo) - 1, dedupe=len(todo) > 1)
         per_load = _per_load_partitions(con, [next_id + k for k in range(len(todo))])
         for k, (uf, batch, digest) in enumerate(todo):
             load_id = next_id + k
@@ -175,7 +170,7 @@ def store_usage(ledger: Ledger, prepared: Prepared) -> UsageResult:
                     fr.notes.append(f"UNPRICED: {u.events:,} events of model {u.model!r} ({u.provider}), "
                                     f"{u.tokens:,} tokens, have no price in the catalog: they are kept in usage_events "
                                     "and left out of costs. Add a price (spendscope prices update, or "
-                                    "[pricing.overrides] in spendscope.toml) and run spendscope reprice.")
+                                    "pricing.overrides in spendscope.toml) and run spendscope reprice.")
     return result
 
 
@@ -246,20 +241,35 @@ def _components_sql(events: str) -> str:
     return " UNION ALL ".join(parts)
 
 
-def _store_and_roll_up(con, load_id: int) -> dict:
+def _stage(con, events: pa.Table, prices: pa.Table) -> None:
+    """The batch's events and unit prices as temporary tables (joins against DuckDB tables are
+    faster than against registered Arrow data)."""
+    for name, table in (("__usage_new", events), ("__usage_prices", prices)):
+        con.register("__arrow", table)
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM __arrow")
+        finally:
+            con.unregister("__arrow")
+
+
+def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
     """Replace the stored events, rebuild the touched partitions' costs rows; returns per partition
     the roll-up's rows and cost, and its events' exact cost."""
     money = "DECIMAL(38, 18)"
     cols = ", ".join(EVENT_COLUMNS)
-    # the batch's events, the last of each (source, event_id) winning, priced per token class
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE __usage_batch AS
-        SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY source, event_id ORDER BY load_id DESC) AS __n
-                       FROM __usage_new) WHERE __n = 1
-    """)
+    # the batch's events, the last of each (source, event_id) winning (one file's ids are unique:
+    # its reader keeps the last copy or refuses repeats), priced per token class
+    if dedupe:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE __usage_batch AS
+            SELECT * EXCLUDE (__n) FROM (SELECT *, row_number() OVER (PARTITION BY source, event_id
+                                                                      ORDER BY load_id DESC) AS __n
+                                         FROM __usage_new) WHERE __n = 1
+        """)
+    batch = "__usage_batch" if dedupe else "__usage_new"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE __usage_priced AS
-        WITH c AS ({_components_sql('__usage_batch')})
+        WITH c AS ({_components_sql(batch)})
         SELECT c.source, c.event_id,
           sum(CASE WHEN p.usd_per_million IS NOT NULL THEN 0 ELSE c.tokens END) AS unpriced_tokens,
           CAST(sum(CAST(c.tokens AS DECIMAL(20, 0)) * p.usd_per_token) AS {money}) AS cost,
@@ -273,21 +283,21 @@ def _store_and_roll_up(con, load_id: int) -> dict:
     part = _partition()
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE __usage_parts AS
-        SELECT DISTINCT {part} FROM __usage_batch
+        SELECT DISTINCT {part} FROM {batch}
         UNION
         SELECT DISTINCT {part} FROM {s.USAGE_EVENTS} u
-        WHERE EXISTS (SELECT 1 FROM __usage_batch b WHERE b.source = u.source AND b.event_id = u.event_id)
+        WHERE EXISTS (SELECT 1 FROM {batch} b WHERE b.source = u.source AND b.event_id = u.event_id)
     """)
     con.execute(f"""
         DELETE FROM {s.USAGE_EVENTS} u
-        WHERE EXISTS (SELECT 1 FROM __usage_batch b WHERE b.source = u.source AND b.event_id = u.event_id)
+        WHERE EXISTS (SELECT 1 FROM {batch} b WHERE b.source = u.source AND b.event_id = u.event_id)
     """)
     con.execute(f"""
         INSERT INTO {s.USAGE_EVENTS} ({cols}, load_id, cost, unpriced_tokens, price_model)
         SELECT {', '.join('b.' + c for c in EVENT_COLUMNS)}, b.load_id,
           CASE WHEN coalesce(p.unpriced_tokens, 0) = 0 THEN coalesce(p.cost, 0) END, coalesce(p.unpriced_tokens, 0),
           p.price_model
-        FROM __usage_batch b LEFT JOIN __usage_priced p ON p.source = b.source AND p.event_id = b.event_id
+        FROM {batch} b LEFT JOIN __usage_priced p ON p.source = b.source AND p.event_id = b.event_id
     """)
     con.execute(f"""
         DELETE FROM {s.COSTS} c WHERE EXISTS (
@@ -323,9 +333,14 @@ def _roll_up(con, load_id: int) -> None:
     """Insert the ``costs`` rows of the partitions in ``__usage_parts`` from their priced events."""
     money = "DECIMAL(38, 18)"
     dims = "team, project_id, application, environment, user_id, api_key_id, workspace_id"
-    tags = ("json_object(" + ", ".join(f"'{k}', {v}" for k, v in (
-        ("team", "team"), ("project", "project_id"), ("application", "application"), ("environment", "environment"),
-        ("user", "user_id"), ("api_key", "api_key_id"), ("workspace", "workspace_id"))) + ")")
+    # Tags and SkuPriceDetails as JSON text built by concatenation (to_json quotes and escapes each
+    # value): json_object and json_merge_patch cost seconds per million rows
+    pairs = (("team", "team"), ("project", "project_id"), ("application", "application"), ("environment", "environment"),
+             ("user", "user_id"), ("api_key", "api_key_id"), ("workspace", "workspace_id"))
+    members = ", ".join(f"CASE WHEN {col} IS NOT NULL THEN '\"{key}\":' || to_json({col})::VARCHAR END" for key, col in pairs)
+    tags = f"nullif('{{' || concat_ws(',', {members}) || '}}', '{{}}')"
+    details = ("'{\"ModelId\":' || to_json(model)::VARCHAR || ',\"TokenType\":' || to_json(token_class)::VARCHAR "
+               "|| ',\"ServiceTier\":' || to_json(tier)::VARCHAR || '}'")
     con.execute(f"""
         INSERT INTO {s.COSTS} BY NAME
         WITH e AS (
@@ -370,8 +385,8 @@ def _roll_up(con, load_id: int) -> None:
           usd_per_million AS ListUnitPrice, usd_per_million AS ContractedUnitPrice,
           model || '/' || component AS SkuId, model || '/' || component || '/' || tier AS SkuPriceId,
           token_class || ' Tokens' AS SkuMeter,
-          json_object('ModelId', model, 'TokenType', token_class, 'ServiceTier', tier)::VARCHAR AS SkuPriceDetails,
-          nullif(json_merge_patch('{{}}'::JSON, {tags})::VARCHAR, '{{}}') AS Tags,
+          {details} AS SkuPriceDetails,
+          {tags} AS Tags,
           source AS x_Source, {load_id} AS x_LoadId, 'Inference' AS x_AiWorkload, 'llm-usage' AS x_AiRule,
           token_class AS x_TokenClass, model AS x_Model, team AS x_Team, project_id AS x_Project,
           application AS x_Application, environment AS x_Environment
@@ -430,13 +445,8 @@ def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | No
     prices = _unit_prices(con, events, catalog)
     load_id = ledger.next_load_id()
     with ledger.transaction():
-        con.register("__usage_new", events)
-        con.register("__usage_prices", prices)
-        try:
-            parts = _store_and_roll_up(con, load_id)
-        finally:
-            con.unregister("__usage_new")
-            con.unregister("__usage_prices")
+        _stage(con, events, prices)
+        parts = _store_and_roll_up(con, load_id, dedupe=False)
         after = con.execute(f"SELECT coalesce(sum(cost), 0) FROM {s.USAGE_EVENTS} {where}").fetchone()[0]
         con.execute(
             f"INSERT INTO {s.LOADS} (load_id, file, content_hash, source, format_version, rows, billed_cost, "

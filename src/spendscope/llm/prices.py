@@ -78,9 +78,17 @@ class Catalog:
     def __init__(self, prices: list[Price]):
         self._by_slot: dict[tuple[str, str, str, str], list[Price]] = {}
         self._models: dict[str, set[str]] = {}
+        self._dated: dict[tuple[str, str], list[str]] = {}  # (seller, undated key) -> its dated keys
         for p in prices:
             self._by_slot.setdefault((p.provider, p.model, p.component, p.tier), []).append(p)
             self._models.setdefault(p.provider, set()).add(p.model)
+        for seller, keys in self._models.items():
+            for key in keys:
+                undated = candidates(key)[-1]
+                if undated != key:
+                    self._dated.setdefault((seller, undated), []).append(key)
+        for versions in self._dated.values():
+            versions.sort(reverse=True)  # the latest version first
         for slot in self._by_slot.values():
             slot.sort(key=lambda p: p.effective_from or dt.date.min)
 
@@ -111,6 +119,11 @@ class Catalog:
                     if seller != provider:
                         via = f"{seller}'s price"
                     return Resolved(seller, key, via)
+            # an undated name ("claude-opus-4-1") priced by its latest dated version
+            dated = self._dated.get((seller, keys[-1]))
+            if dated and not keys[0].startswith("ft:"):
+                via = f"latest version {dated[0]}" if seller == provider else f"{seller}'s price for {dated[0]}"
+                return Resolved(seller, dated[0], via)
         return None
 
     def lookup(self, provider: str, model: str, component: str, tier: str = "standard",
@@ -122,6 +135,19 @@ class Catalog:
         return self.price(found, component, tier, day or dt.date.today())
 
     def price(self, found: Resolved, component: str, tier: str, day: dt.date) -> Price | None:
+        """The price of a component for a resolved model; where its seller's catalog entry lacks the
+        component (a cache-read price, say), another seller's price of the same model key."""
+        own = self._price(found, component, tier, day)
+        if own is not None:
+            return own
+        for seller in MAKERS:
+            if seller != found.provider and found.model in self._models.get(seller, ()):
+                other = self._price(Resolved(seller, found.model, "component"), component, tier, day)
+                if other is not None:
+                    return other
+        return None
+
+    def _price(self, found: Resolved, component: str, tier: str, day: dt.date) -> Price | None:
         for comp in (component, COMPONENT_FALLBACK.get(component)):
             if comp is None:
                 continue

@@ -15,8 +15,9 @@ def register(cls: type) -> type:
 
 
 def usage_sources() -> dict[str, type]:
+    """The usage sources by name, in name order."""
     _load()
-    return dict(_REGISTRY)
+    return dict(sorted(_REGISTRY.items()))
 
 
 def detect(path: Path) -> UsageSource | None:

@@ -1,0 +1,343 @@
+"""spendscope usage events (``spendscope.usage.v1``): the JSON Lines format for in-house LLM gateways.
+
+A gateway that is neither LiteLLM nor instrumented with OpenTelemetry can write its usage in
+spendscope's own shape: a UTF-8 text file (optionally gzip-compressed, ``.jsonl.gz``) with one JSON
+object per line, each object one usage event. Blank lines are ignored. Every line carries
+``"schema": "spendscope.usage.v1"``; spendscope recognises the file by that key.
+
+Keys (every other key is an error that names it and lists these, so a misspelt key never vanishes):
+
+==========================  ========  =========================================================
+key                         required  value
+==========================  ========  =========================================================
+``schema``                  yes       ``"spendscope.usage.v1"``
+``event_id``                yes       text, unique within the file: the request id (loading the
+                                      same event again replaces it instead of adding it)
+``provider``                yes       who served the model, lower case: ``openai``, ``anthropic``,
+                                      ``azure``, ``bedrock``, ``vertex``, ``gemini``, ...
+``model``                   yes       the model as the provider names it (``gpt-4o-2024-08-06``)
+``start_time``              yes       RFC 3339 with an offset (``2026-03-01T12:00:00Z``) or unix
+                                      seconds (``1772366400`` or ``1772366400.25``)
+``end_time``                no        as ``start_time``; default: ``start_time``
+``account_id``              no        the provider's organisation or billing account
+``service_tier``            no        ``standard``, ``batch``, ``priority`` or ``flex``
+``region``                  no        text
+``api_key_id``              no        text (an id or a hash, never the key itself)
+``project_id``              no        text
+``user_id``                 no        text
+``team``                    no        text
+``application``             no        text
+``environment``             no        text
+``workspace_id``            no        text
+``tags``                    no        a JSON object of any other attribution
+``requests``                no        whole number >= 0; default 1
+``input_tokens``            one of    uncached input tokens
+``cached_input_tokens``     the       input tokens read from the provider's cache
+``cache_write_5m_tokens``   token     input tokens written to a 5-minute cache
+``cache_write_1h_tokens``   columns   input tokens written to a 1-hour cache
+``output_tokens``                     output tokens, reasoning tokens not included
+``reasoning_tokens``                  reasoning (thinking) tokens
+``audio_input_tokens``                audio input tokens
+``audio_output_tokens``               audio output tokens
+``reported_cost``           no        what the gateway says the event cost, in USD: a decimal
+                                      string (``"0.0042"``, exact) or a JSON number; >= 0
+==========================  ========  =========================================================
+
+The token columns are *exclusive*: a token is counted in exactly one of them (``input_tokens`` holds
+neither cached nor audio tokens, ``output_tokens`` holds no reasoning tokens), so each is priced once
+(see ``spendscope.llm.events``). Token counts are whole numbers >= 0 written as JSON numbers; at
+least one token column must be present. ``null`` is the same as leaving an optional key out. Costs
+are kept to 18 decimal places.
+
+One complete line::
+
+    {"schema": "spendscope.usage.v1", "event_id": "req_01HZX3", "provider": "anthropic", "account_id": "org_7f3a", "model": "claude-sonnet-4-20250514", "start_time": "2026-03-01T12:00:00Z", "end_time": "2026-03-01T12:00:02.5Z", "service_tier": "standard", "region": "us-east-1", "api_key_id": "key_9c1e", "project_id": "proj_search", "user_id": "u_4411", "team": "search", "application": "help-center-bot", "environment": "production", "workspace_id": "wrkspc_01", "tags": {"feature": "answer-drafts", "cost_center": "cc-1201"}, "requests": 1, "input_tokens": 1200, "cached_input_tokens": 8000, "cache_write_5m_tokens": 400, "cache_write_1h_tokens": 0, "output_tokens": 350, "reasoning_tokens": 120, "audio_input_tokens": 0, "audio_output_tokens": 0, "reported_cost": "0.01455"}
+
+A malformed line stops the whole file (nothing of it is loaded) with the line number and the key.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gzip
+import json
+import re
+from decimal import Decimal, InvalidOperation, localcontext
+from pathlib import Path
+from typing import Any, ClassVar
+
+from spendscope.errors import RowError
+from spendscope.llm.events import DIMENSIONS, EVENT_COLUMNS, TIERS, TOKEN_COLUMNS, EventBatch, to_table
+from spendscope.llm.sources import register
+
+SOURCE = "events"
+SCHEMA = "spendscope.usage.v1"
+UTC = _dt.timezone.utc
+EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
+SCALE = Decimal("1e-18")
+MAX_COUNT = 2**63 - 1  # int64
+REQUIRED = ("event_id", "provider", "model", "start_time")
+TEXT_KEYS = ("event_id", "provider", "account_id", "model", "service_tier", "region", *DIMENSIONS)
+VALID_KEYS = ("schema", *(c for c in EVENT_COLUMNS if c != "source"))
+_DETECT = re.compile(r'"schema"\s*:\s*"spendscope\.usage\.v1"')
+
+
+@register
+class GenericEventsSource:
+    """spendscope's own usage-event JSON Lines (``"schema": "spendscope.usage.v1"``)."""
+
+    name: ClassVar[str] = SOURCE
+    description: ClassVar[str] = "spendscope usage events (JSON Lines, schema spendscope.usage.v1)"
+
+    def detect(self, path: Path, head: str) -> float:
+        return 0.99 if _DETECT.search(head) else 0.0
+
+    def read(self, path: Path) -> EventBatch:
+        """Every event of the file. A file whose every line passes the checks is read by DuckDB's JSON
+        reader and checked in SQL (``_read_fast``: a million events in seconds); otherwise, or where
+        the fast checks are stricter than the rules, line by line (``parse_event``), which names
+        the first bad line and key."""
+        fast = _read_fast(path)
+        if fast is not None:
+            return EventBatch(fast, SCHEMA, [])
+        file = str(path)
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rb") as fh:
+            try:
+                text = fh.read().decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise RowError(file, None, None, f"is not UTF-8 text ({exc}).") from exc
+        events, seen = [], {}
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            event = parse_event(line, file, n)
+            if event["event_id"] in seen:
+                raise RowError(file, n, "event_id", f"{event['event_id']!r} was already used on line "
+                               f"{seen[event['event_id']]}.", hint="Every event needs its own event_id.")
+            seen[event["event_id"]] = n
+            events.append(event)
+        return EventBatch(to_table(events), SCHEMA, [])
+
+
+def parse_event(line: str, file: str = "event", row: int = 1) -> dict:
+    """One ``spendscope.usage.v1`` line as an event dict (EVENT_SCHEMA columns)."""
+    try:
+        obj = json.loads(line, parse_float=Decimal)
+    except ValueError as exc:
+        raise RowError(file, row, None, f"is not valid JSON ({exc}).",
+                       hint="One JSON object per line (JSON Lines).") from exc
+    if not isinstance(obj, dict):
+        raise RowError(file, row, None, f"is a JSON {type(obj).__name__}, not an object.")
+    for key in obj:
+        if key not in VALID_KEYS:
+            raise RowError(file, row, key, "is not a key of spendscope.usage.v1.",
+                           hint=f"Valid keys: {', '.join(VALID_KEYS)}")
+    if obj.get("schema") != SCHEMA:
+        raise RowError(file, row, "schema", f"{obj.get('schema')!r} is not {SCHEMA!r}.",
+                       hint=f'Every line carries "schema": "{SCHEMA}".')
+    for key in REQUIRED:
+        if obj.get(key) is None:
+            raise RowError(file, row, key, "is missing; it is required.",
+                           hint=f"Required keys: schema, {', '.join(REQUIRED)} and at least one token column.")
+    if all(obj.get(c) is None for c in TOKEN_COLUMNS):
+        raise RowError(file, row, "input_tokens", "the event has no token column.",
+                       hint=f"Give at least one of: {', '.join(TOKEN_COLUMNS)}")
+
+    event: dict[str, Any] = {"source": SOURCE}
+    for key in TEXT_KEYS:
+        event[key] = _text(obj.get(key), file, row, key)
+    event["provider"] = event["provider"].lower()
+    if event["service_tier"] is not None and event["service_tier"] not in TIERS:
+        raise RowError(file, row, "service_tier", f"{event['service_tier']!r} is not a service tier.",
+                       hint=f"Valid tiers: {', '.join(TIERS)}")
+    event["start_time"] = _time(obj["start_time"], file, row, "start_time")
+    event["end_time"] = _time(obj["end_time"], file, row, "end_time") if obj.get("end_time") is not None \
+        else event["start_time"]
+    if event["end_time"] < event["start_time"]:
+        raise RowError(file, row, "end_time", "is before start_time.")
+    tags = obj.get("tags")
+    if tags is not None and not isinstance(tags, dict):
+        raise RowError(file, row, "tags", f"is a JSON {type(tags).__name__}, not an object.")
+    event["tags"] = json.dumps(_plain(tags), ensure_ascii=False, separators=(",", ":")) if tags else None
+    event["requests"] = 1 if obj.get("requests") is None else _count(obj["requests"], file, row, "requests")
+    for column in TOKEN_COLUMNS:
+        event[column] = None if obj.get(column) is None else _count(obj[column], file, row, column)
+    event["reported_cost"] = _money(obj.get("reported_cost"), file, row)
+    return event
+
+
+def _text(value: Any, file: str, row: int, key: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise RowError(file, row, key, f"{value!r} is not text (a JSON string).")
+    if not value.strip():
+        if key in REQUIRED:
+            raise RowError(file, row, key, "is empty; it is required.")
+        return None
+    return value.strip()
+
+
+def _count(value: Any, file: str, row: int, key: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise RowError(file, row, key, f"{value!r} is not a whole number (a JSON number).")
+    if isinstance(value, Decimal) and (not value.is_finite() or value != value.to_integral_value()):
+        raise RowError(file, row, key, f"{value} is not a whole number.")
+    if value < 0:
+        raise RowError(file, row, key, f"{value} is negative.")
+    if value > MAX_COUNT:
+        raise RowError(file, row, key, f"{value} is too large (at most {MAX_COUNT}).")
+    return int(value)
+
+
+def _money(value: Any, file: str, row: int) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+            raise InvalidOperation
+        d = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+        if not d.is_finite() or d < 0:
+            raise InvalidOperation
+        with localcontext() as ctx:
+            ctx.prec = 60
+            d = d.quantize(SCALE)
+        if d.adjusted() >= 20:
+            raise InvalidOperation
+    except InvalidOperation as exc:
+        raise RowError(file, row, "reported_cost", f"{value!r} is not a cost in USD (a decimal >= 0).",
+                       hint='Write it as a decimal string, e.g. "0.0042".') from exc
+    return d
+
+
+def _time(value: Any, file: str, row: int, key: str) -> _dt.datetime:
+    """RFC 3339 text with an offset, or unix seconds."""
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        if isinstance(value, (int, Decimal)):
+            micros = (Decimal(value) * 1_000_000).to_integral_value()
+            return EPOCH + _dt.timedelta(microseconds=int(micros))
+        if not isinstance(value, str) or not re.match(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}", value.strip()):
+            raise ValueError
+        parsed = _dt.datetime.fromisoformat(value.strip().upper())
+        if parsed.tzinfo is None:
+            raise RowError(file, row, key, f"{value!r} has no UTC offset.",
+                           hint='RFC 3339 times end in "Z" or an offset such as "+02:00".')
+    except (ValueError, OverflowError, InvalidOperation) as exc:
+        raise RowError(file, row, key, f"{value!r} is not an RFC 3339 time or unix seconds.",
+                       hint='For example "2026-03-01T12:00:00Z" or 1772366400.') from exc
+    return parsed.astimezone(UTC)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready tags: numbers parsed as Decimal back to int or float."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and value.is_finite() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+_RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})$"
+_INTEGER = "('UBIGINT', 'BIGINT')"
+_DEBUG_FAST = False
+
+
+def _read_fast(path: Path):
+    """The file as an EVENT_SCHEMA table read and checked by DuckDB, or None when any line fails a
+    check (the line-by-line reader then says which and why, or reads what only it accepts).
+
+    Each line is parsed once, into a struct of JSON values (``from_json``); the checks and
+    conversions then work on those small values."""
+    import duckdb
+    import pyarrow as pa
+
+    from spendscope.llm.events import EVENT_SCHEMA
+
+    def node(key: str) -> str:
+        return f"s.{key}"
+
+    def raw(key: str) -> str:
+        return f"v_{key}"
+
+    def kind(key: str) -> str:
+        return f"t_{key}"
+
+    def text(key: str) -> str:
+        return f"nullif(trim({raw(key)}), '')"
+
+    def time(key: str) -> str:
+        return (f"CASE WHEN {kind(key)} = 'VARCHAR' THEN CAST(upper(trim({raw(key)})) AS TIMESTAMPTZ) "
+                f"ELSE to_timestamp(CAST({raw(key)} AS DOUBLE)) END")
+
+    def time_ok(key: str) -> str:
+        return (f"(({kind(key)} = 'VARCHAR' AND regexp_matches(trim({raw(key)}), '{_RFC3339}')) "
+                f"OR {kind(key)} IN ('UBIGINT', 'BIGINT', 'DOUBLE'))")
+
+    structure = "{" + ", ".join(f'"{k}": "JSON"' for k in VALID_KEYS) + "}"
+    valid = "[" + ", ".join(f"'{k}'" for k in VALID_KEYS) + "]"
+    counts = [f"({kind(c)} = 'NULL' OR ({kind(c)} IN {_INTEGER} AND CAST({raw(c)} AS HUGEINT) BETWEEN 0 AND {MAX_COUNT}))"
+              for c in (*TOKEN_COLUMNS, "requests")]
+    checks = [
+        f"list_has_all({valid}, keys)",
+        f"{raw('schema')} = '{SCHEMA}'",
+        *[f"{kind(k)} = 'VARCHAR' AND {text(k)} IS NOT NULL" for k in ("event_id", "provider", "model")],
+        *[f"{kind(k)} IN ('VARCHAR', 'NULL')" for k in TEXT_KEYS],
+        f"coalesce({text('service_tier')} IN ({', '.join(repr(t) for t in TIERS)}), true)",
+        " OR ".join(f"{kind(c)} <> 'NULL'" for c in TOKEN_COLUMNS),
+        *counts,
+        time_ok("start_time"),
+        f"({kind('end_time')} = 'NULL' OR {time_ok('end_time')})",
+        f"{kind('tags')} IN ('OBJECT', 'NULL')",
+        f"({kind('reported_cost')} = 'NULL' OR ({kind('reported_cost')} IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE') "
+        f"AND regexp_matches(trim({raw('reported_cost')}), '^[0-9]{{1,19}}(\\.[0-9]{{1,18}})?$')))",
+    ]
+    cols = [
+        f"'{SOURCE}' AS source", f"{text('event_id')} AS event_id", f"lower({text('provider')}) AS provider",
+        *[f"{text(k)} AS {k}" for k in TEXT_KEYS if k not in ("event_id", "provider")],
+        f"{time('start_time')} AS start_time",
+        f"CASE WHEN {kind('end_time')} = 'NULL' THEN {time('start_time')} ELSE {time('end_time')} END AS end_time",
+        f"CASE WHEN {kind('tags')} = 'OBJECT' AND {node('tags')}::VARCHAR <> '{{}}' THEN {node('tags')}::VARCHAR END AS tags",
+        f"coalesce(CAST({raw('requests')} AS BIGINT), 1) AS requests",
+        *[f"CAST({raw(c)} AS BIGINT) AS {c}" for c in TOKEN_COLUMNS],
+        f"CAST(trim({raw('reported_cost')}) AS DECIMAL(38, 18)) AS reported_cost",
+    ]
+    quoted = str(path).replace("'", "''")
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        # one pass: each value's JSON type and text once (t_KEY, v_KEY), the checks as ``ok``, the
+        # event columns; a value that does not convert raises, and the line-by-line reader takes over
+        values = ", ".join(f"coalesce(json_type(s.{k}), 'NULL') AS t_{k}, s.{k}->>'$' AS v_{k}" for k in VALID_KEYS)
+        ok = " AND ".join(f"({c})" for c in checks)
+        packed = ", ".join(f"{name} := {expr}" for expr, name in (c.rsplit(" AS ", 1) for c in cols))
+        con.execute(f"""
+            CREATE TEMP TABLE ev AS
+            WITH raw AS (
+              SELECT keys, s, {values} FROM (
+                SELECT json_keys(json) AS keys, from_json(json, '{structure}') AS s
+                FROM read_json_objects('{quoted}', format='newline_delimited'))
+            )
+            SELECT coalesce({ok}, false) AS __ok,
+                   CASE WHEN coalesce({ok}, false) THEN struct_pack({packed}) END AS e
+            FROM raw
+        """)
+        if _DEBUG_FAST:
+            print(con.execute("SELECT count(*) FILTER (WHERE NOT __ok) FROM ev").fetchone())
+        bad, rows, dupes, backwards = con.execute(
+            "SELECT count(*) FILTER (WHERE NOT __ok), count(*), count(*) - count(DISTINCT e.event_id), "
+            "count(*) FILTER (WHERE e.end_time < e.start_time) FROM ev").fetchone()
+        if bad or rows == 0 or dupes or backwards:
+            return None
+        table = con.execute("SELECT " + ", ".join(f"e.{n}" for n in EVENT_SCHEMA.names) + " FROM ev").arrow()
+        if isinstance(table, pa.RecordBatchReader):
+            table = table.read_all()
+        return table.cast(EVENT_SCHEMA)
+    except duckdb.Error:
+        return None  # the line-by-line reader names what DuckDB could not read
+    finally:
+        con.close()
