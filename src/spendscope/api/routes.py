@@ -44,7 +44,19 @@ def settings_of(request: Request) -> Settings:
 
 @contextlib.contextmanager
 def reading(settings: Settings) -> Iterator[Ledger]:
-    """The ledger, read-only, for one request."""
+    """The ledger, read-only, for one request (never while the span receiver writes it)."""
+    from spendscope.llm.receiver import LEDGER_LOCK
+
+    LEDGER_LOCK.acquire_read()
+    try:
+        with _open_read_only(settings) as ledger:
+            yield ledger
+    finally:
+        LEDGER_LOCK.release_read()
+
+
+@contextlib.contextmanager
+def _open_read_only(settings: Settings) -> Iterator[Ledger]:
     with Ledger.open(settings, read_only=True) as ledger:
         try:
             yield ledger

@@ -144,10 +144,11 @@ def serve(
     host: Optional[str] = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1)."),
     port: Optional[int] = typer.Option(None, "--port", help="Port to listen on (default 8000)."),
 ):
-    """Serve the dashboard and the JSON API over the ledger.
+    """Serve the dashboard, the JSON API and the OpenTelemetry span receiver over the ledger.
 
     The server reads the ledger through short-lived read-only connections, so `spendscope ingest`
-    can load new data while it runs.
+    can load new data while it runs. POST /v1/traces takes OTLP/JSON GenAI spans (an OpenTelemetry
+    exporter with encoding json): their tokens are priced and appear in costs within seconds.
 
     \b
         spendscope serve

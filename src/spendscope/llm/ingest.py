@@ -281,13 +281,19 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
     """)
     # partitions touched: by the new events and by the stored events they replace
     part = _partition()
+    # the (partition, day)s whose cost rows change: the new events' and those of the events they replace.
+    # Only those days are rebuilt (a day's rows come from that day's events only), so a receiver's
+    # small batch costs little however large its month is.
+    day = "CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) AS day"
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE __usage_parts AS
-        SELECT DISTINCT {part} FROM {batch}
+        CREATE OR REPLACE TEMP TABLE __usage_days AS
+        SELECT DISTINCT {part}, {day} FROM {batch}
         UNION
-        SELECT DISTINCT {part} FROM {s.USAGE_EVENTS} u
+        SELECT DISTINCT {part}, {day} FROM {s.USAGE_EVENTS} u
         WHERE EXISTS (SELECT 1 FROM {batch} b WHERE b.source = u.source AND b.event_id = u.event_id)
     """)
+    con.execute("""CREATE OR REPLACE TEMP TABLE __usage_parts AS
+        SELECT DISTINCT x_Source, ProviderName, BillingAccountId, BillingPeriodStart FROM __usage_days""")
     con.execute(f"""
         DELETE FROM {s.USAGE_EVENTS} u
         WHERE EXISTS (SELECT 1 FROM {batch} b WHERE b.source = u.source AND b.event_id = u.event_id)
@@ -301,8 +307,9 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
     """)
     con.execute(f"""
         DELETE FROM {s.COSTS} c WHERE EXISTS (
-          SELECT 1 FROM __usage_parts p WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName
-            AND p.BillingAccountId = c.BillingAccountId AND p.BillingPeriodStart = c.BillingPeriodStart)
+          SELECT 1 FROM __usage_days p WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName
+            AND p.BillingAccountId = c.BillingAccountId AND p.BillingPeriodStart = c.BillingPeriodStart
+            AND p.day = c.ChargePeriodStart)
     """)
     _roll_up(con, load_id)
     totals = con.execute(f"""
@@ -330,7 +337,7 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
 
 
 def _roll_up(con, load_id: int) -> None:
-    """Insert the ``costs`` rows of the partitions in ``__usage_parts`` from their priced events."""
+    """Insert the ``costs`` rows of the (partition, day)s in ``__usage_days`` from their priced events."""
     money = "DECIMAL(38, 18)"
     dims = "team, project_id, application, environment, user_id, api_key_id, workspace_id"
     # Tags and SkuPriceDetails as JSON text built by concatenation (to_json quotes and escapes each
@@ -346,10 +353,11 @@ def _roll_up(con, load_id: int) -> None:
         WITH e AS (
           SELECT u.* FROM {s.USAGE_EVENTS} u
           WHERE u.cost IS NOT NULL AND EXISTS (
-            SELECT 1 FROM __usage_parts p WHERE p.x_Source = u.source
+            SELECT 1 FROM __usage_days p WHERE p.x_Source = u.source
               AND p.ProviderName = {_provider_sql('u.provider', 0)}
               AND p.BillingAccountId = coalesce(u.account_id, 'unknown')
-              AND p.BillingPeriodStart = CAST(date_trunc('month', u.start_time) AS TIMESTAMPTZ))
+              AND p.BillingPeriodStart = CAST(date_trunc('month', u.start_time) AS TIMESTAMPTZ)
+              AND p.day = CAST(date_trunc('day', u.start_time) AS TIMESTAMPTZ))
         ),
         c AS ({_components_sql('e')}),
         priced AS (
