@@ -122,10 +122,55 @@ def reprice(
         out.print(f"[yellow]Unpriced:[/yellow] {u.events:,} events of {u.model!r} ({u.provider}), {u.tokens:,} tokens.")
 
 
+reconcile_app = typer.Typer(help="Check estimates against what was billed.", no_args_is_help=True)
+
+
+@friendly_errors
+def llm(
+    ctx: typer.Context,
+    start: Optional[str] = typer.Option(None, "--from", help="First day included (YYYY-MM-DD)."),
+    end: Optional[str] = typer.Option(None, "--to", help="First day excluded (YYYY-MM-DD)."),
+    gaps_only: bool = typer.Option(False, "--gaps", help="Only the lines that do not match."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+):
+    """LLM usage: per provider, day and model, the events' cost at catalog prices, the billed cost, the gap
+    and its likely causes (unknown price, cached tokens, batch, tier, missing events, not billed yet).
+
+    Where both exist the ledger counts the billed amount; this is how the estimate is checked against it.
+
+    \b
+        spendscope reconcile llm --from 2026-11-01
+        spendscope reconcile llm --gaps --format csv
+    """
+    from spendscope.errors import ConfigError
+    from spendscope.llm.reconcile import reconcile_llm
+
+    try:
+        since = dt.date.fromisoformat(start) if start else None
+        until = dt.date.fromisoformat(end) if end else None
+    except ValueError as exc:
+        raise ConfigError(f"--from/--to {start or end!r} is not a date.", hint="Use YYYY-MM-DD.") from exc
+    with state(ctx).ledger(read_only=True) as ledger:
+        lines = reconcile_llm(ledger, since, until)
+    if not lines and fmt == Format.table:
+        console().print("No LLM usage in the ledger to check: load usage (spendscope ingest, spendscope pull, "
+                        "or spans to spendscope serve) and the provider's bill.")
+        return
+    rows = [line.as_row() for line in lines if not gaps_only or line.causes() != ["matches"]]
+    render(rows, ["provider", "day", "model", "events", "event_cost", "billed_cost", "gap", "causes"], fmt.value,
+           money_columns=["event_cost", "billed_cost", "gap"], title="LLM usage: events against billed cost")
+    if fmt == Format.table:
+        billed = [line for line in lines if line.billed_cost is not None]
+        console().print(f"{len(lines):,} lines; {len(billed):,} billed; "
+                        f"{sum(1 for line in billed if line.causes() == ['matches']):,} match within 1%.")
+
+
 prices_app.command()(show)
 prices_app.command()(update)
+reconcile_app.command()(llm)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(prices_app, name="prices")
     app.command()(reprice)
+    app.add_typer(reconcile_app, name="reconcile")

@@ -188,6 +188,24 @@ def _plan(ledger: Ledger, paths: list[str], source: str | None):
     return todo, unchanged, skipped, superseded, usage_files
 
 
+def _refresh_llm_usage(ledger: Ledger, loaded) -> None:
+    """After bills load, the LLM usage estimates of their periods step aside where the bills now
+    price the same usage, or come back where a restated bill no longer does (``llm.ingest``)."""
+    from spendscope.llm.ingest import refresh_usage
+    from spendscope.store import schema as s
+
+    if not loaded or not ledger.target.is_duckdb or s.USAGE_EVENTS not in ledger.tables():
+        return
+    periods = [p.billing_period_start for r, _ in loaded for p in r.partitions]
+    if not periods or not ledger.duckdb.execute(f"SELECT count(*) FROM {s.USAGE_EVENTS}").fetchone()[0]:
+        return
+    start = min(periods).date()
+    last = max(periods).date()
+    end = (last.replace(day=28) + _dt.timedelta(days=4)).replace(day=1)  # the first day after the last month
+    with ledger.transaction():
+        refresh_usage(ledger, start, end)
+
+
 def _usage_source(path, forced: str | None):
     """The LLM usage source that reads ``path`` (API responses, gateway logs, spans), or None."""
     from spendscope.llm.sources import detect, usage_sources
@@ -313,6 +331,7 @@ def ingest(
     finally:
         writer.close()
     result = IngestResult(unchanged + [r for r, _ in loaded], skipped, superseded)
+    _refresh_llm_usage(ledger, loaded)
     if usage is not None:
         result.files += store_usage(ledger, usage).files
     return result

@@ -136,7 +136,7 @@ def store_usage(ledger: Ledger, prepared: Prepared) -> UsageResult:
 
     with ledger.transaction():
         _stage(con, events, prices)
-        partitions = _store_and_roll_up(con, next_id + len(todo) - 1, dedupe=len(todo) > 1)
+        partitions, covered = _store_and_roll_up(con, next_id + len(todo) - 1, dedupe=len(todo) > 1)
         per_load = _per_load_partitions(con, [next_id + k for k in range(len(todo))])
         for k, (uf, batch, digest) in enumerate(todo):
             load_id = next_id + k
@@ -163,6 +163,11 @@ def store_usage(ledger: Ledger, prepared: Prepared) -> UsageResult:
                                                      total["ledger"], total["ledger"], total["events"], total["events"]))
             result.files.append(fr)
         result.unpriced = _unpriced(con, [next_id + k for k in range(len(todo))])
+    if covered:
+        for fr in result.files:
+            if fr.status == "loaded":
+                fr.notes.append(f"{covered:,} roll-up rows step aside for billed rows of the same provider, day and "
+                                "model (the invoice wins; the events stay for spendscope reconcile llm).")
     for fr in result.files:
         if fr.status == "loaded":
             for u in result.unpriced:
@@ -333,7 +338,7 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
                 f"LLM usage roll-up of {provider} {account} {period:%Y-%m} ({src}) is {ledger_cost} but its events "
                 f"cost {event_cost}.", hint="This is a bug in spendscope; the ledger was left unchanged.")
         out[(src, provider, account, period)] = {"rows": rows, "ledger": ledger_cost, "events": event_cost}
-    return out
+    return out, apply_coverage(con)
 
 
 def _roll_up(con, load_id: int) -> None:
@@ -454,7 +459,7 @@ def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | No
     load_id = ledger.next_load_id()
     with ledger.transaction():
         _stage(con, events, prices)
-        parts = _store_and_roll_up(con, load_id, dedupe=False)
+        parts, _ = _store_and_roll_up(con, load_id, dedupe=False)
         after = con.execute(f"SELECT coalesce(sum(cost), 0) FROM {s.USAGE_EVENTS} {where}").fetchone()[0]
         con.execute(
             f"INSERT INTO {s.LOADS} (load_id, file, content_hash, source, format_version, rows, billed_cost, "
@@ -468,3 +473,79 @@ def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | No
         """).fetchall()
     return RepriceResult(month, events.num_rows, len(parts), before, after, [UnpricedModel(*r) for r in unpriced],
                          load_id)
+
+
+# -- the bill wins ---------------------------------------------------------------------------------
+
+def _usage_source_names() -> list[str]:
+    from spendscope.llm.sources import usage_sources
+
+    return list(usage_sources())
+
+
+def apply_coverage(con, days: str = "__usage_days") -> int:
+    """Remove the usage roll-up rows of every (provider, day, model) that a bill covers, on the
+    days listed in the table ``days`` (column ``day``): where the provider's invoice or cost report
+    (a FOCUS export, a cloud bill's Bedrock or Azure OpenAI rows) prices the same usage, the billed
+    amount counts and the estimate does not. The events stay in ``usage_events``; ``spendscope
+    reconcile llm`` compares the two. Returns how many roll-up rows were removed."""
+    import pyarrow as pa
+
+    from spendscope.llm.models import cover_key
+
+    names = ", ".join(f"'{n}'" for n in _usage_source_names())
+    rows = con.execute(f"""
+        SELECT DISTINCT x_Source IN ({names}) AS usage, ProviderName, CAST(ChargePeriodStart AS DATE) AS day, x_Model
+        FROM {s.COSTS}
+        WHERE x_Model IS NOT NULL AND x_TokenClass IS NOT NULL
+          AND CAST(date_trunc('day', ChargePeriodStart) AS TIMESTAMPTZ) IN (SELECT DISTINCT day FROM {days})
+    """).fetchall()
+    billed = {(provider, day, cover_key(model)) for usage, provider, day, model in rows if not usage}
+    covered = [(provider, day, model) for usage, provider, day, model in rows
+               if usage and (provider, day, cover_key(model)) in billed]
+    if not covered:
+        return 0
+    con.register("__covered", pa.table({"ProviderName": [c[0] for c in covered], "day": [c[1] for c in covered],
+                                        "x_Model": [c[2] for c in covered]}))
+    try:
+        before = con.execute(f"SELECT count(*) FROM {s.COSTS}").fetchone()[0]
+        con.execute(f"""
+            DELETE FROM {s.COSTS} c WHERE c.x_Source IN ({names}) AND EXISTS (
+              SELECT 1 FROM __covered v WHERE v.ProviderName = c.ProviderName AND v.x_Model = c.x_Model
+                AND v.day = CAST(c.ChargePeriodStart AS DATE))
+        """)
+        return before - con.execute(f"SELECT count(*) FROM {s.COSTS}").fetchone()[0]
+    finally:
+        con.unregister("__covered")
+
+
+def refresh_usage(ledger: Ledger, start: _dt.date, end: _dt.date, catalog: Catalog | None = None) -> int:
+    """Rebuild the usage roll-up rows of the days in [start, end) and apply the bills' coverage:
+    after a bill is loaded or replaced, its days' estimates step aside (or come back). Runs in the
+    caller's transaction; returns the roll-up rows removed as covered."""
+    con = ledger.duckdb
+    if s.USAGE_EVENTS not in ledger.tables():
+        return 0
+    window = (f"start_time >= TIMESTAMPTZ '{start.isoformat()} 00:00:00+00' "
+              f"AND start_time < TIMESTAMPTZ '{end.isoformat()} 00:00:00+00'")
+    events = con.execute(f"SELECT {', '.join(EVENT_COLUMNS)}, load_id FROM {s.USAGE_EVENTS} WHERE {window}").arrow()
+    if isinstance(events, pa.RecordBatchReader):
+        events = events.read_all()
+    if events.num_rows == 0:
+        return 0
+    catalog = catalog or Catalog.load(ledger, (ledger.settings.section("pricing") or {}).get("overrides", {}))
+    prices = _unit_prices(con, events, catalog)
+    _stage(con, events, prices)
+    day = "CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) AS day"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __usage_days AS SELECT DISTINCT {_partition()}, {day} FROM __usage_new")
+    con.execute("""CREATE OR REPLACE TEMP TABLE __usage_parts AS
+        SELECT DISTINCT x_Source, ProviderName, BillingAccountId, BillingPeriodStart FROM __usage_days""")
+    con.execute(f"""
+        DELETE FROM {s.COSTS} c WHERE EXISTS (
+          SELECT 1 FROM __usage_days p WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName
+            AND p.BillingAccountId = c.BillingAccountId AND p.BillingPeriodStart = c.BillingPeriodStart
+            AND p.day = c.ChargePeriodStart)
+    """)
+    load_id = con.execute(f"SELECT max(x_LoadId) FROM {s.COSTS}").fetchone()[0] or 0
+    _roll_up(con, load_id)
+    return apply_coverage(con)

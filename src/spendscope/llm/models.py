@@ -60,3 +60,23 @@ def candidates(name: str) -> list[str]:
     if undated != key:
         out.append(undated)
     return out
+
+
+_MMDD = re.compile(r"-(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$")  # Azure meters: "gpt-4o-0806"
+_MARKETPLACE = re.compile(r"\s*\(amazon bedrock edition\)\s*$")
+
+
+def cover_key(name: str) -> str:
+    """A looser key, to tell whether a bill's row and usage events are the same model: undated,
+    letters and digits only, so ``Claude3.5Haiku`` (a CUR usage type), ``Claude Sonnet 4`` (a
+    Marketplace product), ``gpt-4o-0806`` (an Azure meter) meet the events' model names.
+
+    >>> cover_key("us.anthropic.claude-3-5-haiku-20241022-v1:0") == cover_key("Claude3.5Haiku")
+    True
+    >>> cover_key("gpt-4o-0806") == cover_key("gpt-4o-2024-08-06") == "gpt4o"
+    True
+    """
+    key = _MARKETPLACE.sub("", name.strip().lower())
+    key = candidates(key)[-1]
+    key = _MMDD.sub("", key)
+    return re.sub(r"[^a-z0-9]", "", key)
