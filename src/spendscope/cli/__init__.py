@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from spendscope import __version__
-from spendscope.cli import ingesting, pricing, querying, running
+from spendscope.cli import ingesting, pricing, pulling, querying, running
 from spendscope.cli.common import DEBUG, State
 
 app = typer.Typer(
@@ -49,6 +49,7 @@ ingesting.register(app)
 querying.register(app)
 running.register(app)
 pricing.register(app)
+pulling.register(app)
 
 
 def main() -> None:

@@ -53,6 +53,11 @@ def add_model_columns(version: int) -> Callable[["Ledger"], None]:
     return apply
 
 
+def _create(ledger: "Ledger", name: str, schema) -> None:
+    if name not in ledger.tables():
+        ledger.con.create_table(name, schema=schema)
+
+
 def _create_llm_tables(ledger: "Ledger") -> None:
     existing = ledger.tables()
     for name, sch in ((s.USAGE_EVENTS, s.usage_events_schema()), (s.LLM_PRICES, s.LLM_PRICES_SCHEMA)):
@@ -65,6 +70,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "add x_CreditType (the provider's kind of credit)", add_model_columns(2)),
     Migration(3, "create the usage_events and llm_prices tables (LLM usage detail, price updates)",
               _create_llm_tables),
+    Migration(4, "create the pull_state table (spendscope pull's cursors)", lambda ledger: _create(ledger, s.PULL_STATE,
+                                                                                                 s.PULL_STATE_SCHEMA)),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -17,6 +17,7 @@ LOAD_PARTITIONS = "load_partitions"
 META = "meta"
 USAGE_EVENTS = "usage_events"
 LLM_PRICES = "llm_prices"
+PULL_STATE = "pull_state"
 
 MONEY = dt.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
 UTC_TIMESTAMP = dt.Timestamp(timezone="UTC")
@@ -108,4 +109,9 @@ LLM_PRICES_SCHEMA = ibis.schema(
         "source": dt.string,
         "loaded_at": UTC_TIMESTAMP,
     }
+)
+
+# ``spendscope pull``'s incremental cursor per (provider, endpoint)
+PULL_STATE_SCHEMA = ibis.schema(
+    {"provider": dt.string, "endpoint": dt.string, "cursor": UTC_TIMESTAMP, "pulled_at": UTC_TIMESTAMP}
 )
