@@ -230,3 +230,42 @@ def test_bad_arguments_say_what_to_use_instead(tmp_path):
     with pytest.raises(ConfigError, match="scale 0 is not positive"):
         generate(tmp_path, scale=0)
     assert not any(tmp_path.iterdir())
+
+
+def test_llm_usage_steps_aside_for_the_invoices_and_reconciles_with_them(tmp_path):
+    """The demo's usage API pages bill the same tokens as its OpenAI and Anthropic invoices: loaded with
+    them, the invoices count, the estimates step aside and reconcile to the cent; the labs gateway's
+    usage (no invoice loaded) counts at the negotiated price from its date, and its fine-tuned model
+    is reported unpriced with its tokens."""
+    from spendscope.llm.prices import read_price_file, store_prices
+    from spendscope.llm.reconcile import reconcile_llm
+    from spendscope.store.ledger import Ledger
+
+    demo = generate(tmp_path / "out", seed=7, scale=0.1, months=2, end=END)
+    names = sorted(str(p.relative_to(demo.out_dir)) for p in demo.usage_files)
+    assert names == ["anthropic/usage/messages-2025-11.json", "anthropic/usage/messages-2025-12.json",
+                     "gateway/events-2025-11.jsonl", "gateway/events-2025-12.jsonl",
+                     "openai/usage/completions-2025-11.json", "openai/usage/completions-2025-12.json",
+                     "openai/usage/embeddings-2025-11.json", "openai/usage/embeddings-2025-12.json"]
+    with Ledger.open(db=":memory:") as ledger:
+        store_prices(ledger, read_price_file(demo.price_file, dt.date(2026, 1, 1)))
+        result = ingest(ledger, [str(p) for p in (*demo.files, *demo.usage_files)])
+        unpriced = [n for f in result.files for n in f.notes if n.startswith("UNPRICED")]
+        assert len(unpriced) == 2 and all("ft:gpt-5-mini-2025-08-07" in n for n in unpriced)
+        c = ledger.duckdb
+        # the bills' partitions are exactly what the demo wrote: no estimate was added to them
+        bills = {(r[0], r[1], r[2].date()): (r[3], r[4]) for r in c.sql(
+            "SELECT ProviderName, BillingAccountId, BillingPeriodStart, sum(BilledCost), sum(EffectiveCost) FROM costs "
+            "WHERE x_Source NOT IN ('openai_usage', 'anthropic_usage', 'events') GROUP BY ALL").fetchall()}
+        assert bills == {k: (v.billed_cost, v.effective_cost) for k, v in demo.totals.items()}
+        assert c.sql("SELECT count(*) FROM costs WHERE x_Source IN ('openai_usage', 'anthropic_usage')").fetchone()[0] == 0
+        # the usage API pages hold the invoices' tokens: every billed line with events matches
+        lines = [line for line in reconcile_llm(ledger) if line.provider in ("OpenAI", "Anthropic")
+                 and line.billed_cost is not None]
+        assert lines and all(line.events and line.causes() == ["matches"] for line in lines)
+        # the gateway: gpt-4.1-mini at the catalog price, then the negotiated one from December
+        rates = dict(c.sql("""SELECT date_trunc('month', ChargePeriodStart)::DATE, max(ListUnitPrice) FROM costs
+            WHERE x_Source = 'events' AND x_TokenClass = 'Input' GROUP BY 1""").fetchall())
+        assert rates == {dt.date(2025, 11, 1): Decimal("0.4"), dt.date(2025, 12, 1): Decimal("0.32")}
+        tokens = c.sql("SELECT sum(unpriced_tokens), count(*) FILTER (WHERE cost IS NULL) FROM usage_events").fetchone()
+        assert tokens[0] > 0 and tokens[1] > 0

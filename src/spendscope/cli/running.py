@@ -96,17 +96,30 @@ def run_demo(ctx, *, seed, scale, months, out, serve, host, port, native=True) -
     result = generate(out, seed=seed, scale=scale, months=months, end=today.replace(day=1), native=native)
     out_console.print(f"Generated {result.rows:,} rows of billing data in {len(result.files)} files under {out}/ "
                       f"(anomalies injected: {result.labels}).")
+    if result.usage_files:
+        out_console.print(f"Generated LLM usage in {len(result.usage_files)} files (OpenAI and Anthropic usage API pages, "
+                          f"gateway events) and a price change ({result.price_file}).")
     bar, update = _progress_bar()
+    paths = [str(f) for f in (*result.files, *result.usage_files)]
     with st.ledger() as ledger:
+        if result.price_file is not None:
+            from spendscope.llm.prices import read_price_file, store_prices
+
+            store_prices(ledger, read_price_file(result.price_file, today))
         if bar:
             with bar:
-                loaded = run_ingest(ledger, [str(f) for f in result.files], progress=update)
+                loaded = run_ingest(ledger, paths, progress=update)
         else:
-            loaded = run_ingest(ledger, [str(f) for f in result.files])
+            loaded = run_ingest(ledger, paths)
         fresh = len(loaded.loaded)
         out_console.print(f"Loaded {loaded.rows:,} rows from {fresh} new files into {ledger.describe()} "
                           f"({len(loaded.files) - fresh} already loaded).")
-        _warn_stale_demo_loads(ledger, out, result.files)
+        _warn_stale_demo_loads(ledger, out, (*result.files, *result.usage_files))
+        unpriced = sorted({n.split(":", 1)[1].split(", have no price")[0].strip() for f in loaded.files for n in f.notes
+                           if n.startswith("UNPRICED:")})
+        for note in unpriced:
+            out_console.print(f"[yellow]Unpriced LLM usage:[/yellow] {note}: no catalog price, kept out of costs "
+                              "(`spendscope reconcile llm`, `spendscope prices update`).")
         summary = summarize(ledger)
     render_summary(summary)
     if serve:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from spendscope.demo import anomalies, aws, azure, gcp, llm_apis
+from spendscope.demo import anomalies, aws, azure, gcp, llm_apis, llm_usage
 from spendscope.demo.calendar import Window
 from spendscope.demo.context import Context
 from spendscope.demo.money import COST_SCALE, to_decimal
@@ -54,6 +54,8 @@ class DemoResult:
     rows_by_file: dict[Path, int] = field(default_factory=dict)
     totals: dict[tuple[str, str, dt.date], PartitionTotals] = field(default_factory=dict)
     anomalies: tuple[dict, ...] = ()
+    usage_files: tuple[Path, ...] = ()  # LLM usage (usage API pages, gateway events): native demos only
+    price_file: Path | None = None  # a negotiated price change, for ``spendscope prices update``
 
     @property
     def rows(self) -> int:
@@ -91,7 +93,7 @@ def generate(out_dir: str | Path, *, seed: int = 7, scale: float = 1.0, months: 
     plan = anomalies.plan(ctx)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written, extra = [], {}
+    written, extra, llm = [], {}, {}
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     try:
@@ -99,6 +101,8 @@ def generate(out_dir: str | Path, *, seed: int = 7, scale: float = 1.0, months: 
         for build, spec in PROVIDERS:
             lines, charges = build(ctx, plan)
             written += writer.write(spec, lines, charges)
+            if native and spec in (llm_apis.OPENAI.spec, llm_apis.ANTHROPIC.spec):
+                llm[spec.name] = (lines, charges)
             for a in plan.values():
                 mine = charges.extra[charges.anomaly == a.code]
                 if len(mine):
@@ -106,6 +110,7 @@ def generate(out_dir: str | Path, *, seed: int = 7, scale: float = 1.0, months: 
             del lines, charges
     finally:
         con.close()
+    usage_files, price_file = (llm_usage.write(ctx, out, llm["OpenAI"], llm["Anthropic"]) if native else ([], None))
     items = anomalies.labels(ctx, plan, extra)
     labels = out / "labels.json"
     anomalies.write_labels(labels, items)
@@ -116,4 +121,4 @@ def generate(out_dir: str | Path, *, seed: int = 7, scale: float = 1.0, months: 
         totals[key] = PartitionTotals(prior.rows + f.ledger_rows, prior.billed_cost + f.billed_cost,
                                       prior.effective_cost + f.effective_cost)
     return DemoResult(out, tuple(f.path for f in written), labels, {f.path: f.rows for f in written}, totals,
-                      tuple(items))
+                      tuple(items), tuple(usage_files), price_file)

@@ -125,13 +125,40 @@ def total_tokens(event: dict) -> int:
     return sum(int(event.get(c) or 0) for c in TOKEN_COLUMNS)
 
 
+# What a provider's cost report billed (OpenAI Costs API, Anthropic cost report): one line per
+# bucket and grouping, the amount exact in USD. It is the invoice side of ``reconcile llm``.
+BILLED_SCHEMA = pa.schema([
+    ("source", pa.string()),          # openai_costs, anthropic_costs
+    ("line_id", pa.string()),         # unique within the source, stable across restatements
+    ("provider", pa.string()),        # openai, anthropic
+    ("account_id", pa.string()),
+    ("start_time", UTC),
+    ("end_time", UTC),
+    ("model", pa.string()),           # null for lines that are not a model's tokens (tools, storage)
+    ("token_class", pa.string()),     # x_TokenClass (Input, Cached Input, Cache Write, Output, ...) or null
+    ("service_tier", pa.string()),
+    ("project_id", pa.string()),      # OpenAI project / Anthropic workspace
+    ("description", pa.string()),     # the line as the provider names it ("gpt-4o-2024-08-06, input")
+    ("amount", pa.decimal128(38, 18)),  # USD
+    ("currency", pa.string()),        # as reported (upper case ISO 4217)
+])
+BILLED_COLUMNS = tuple(BILLED_SCHEMA.names)
+
+
 @dataclass
 class EventBatch:
-    """Events an adapter read from one file, and what it noticed on the way."""
+    """Events an adapter read from one file, and what it noticed on the way; a cost report's
+    adapter gives billed lines instead (``billed``, BILLED_SCHEMA) and no events."""
 
     table: pa.Table  # EVENT_SCHEMA
     format_version: str
     notes: list[str]
+    billed: pa.Table | None = None  # BILLED_SCHEMA
+
+
+def billed_table(rows: list[dict]) -> pa.Table:
+    """Billed line dicts (missing keys are null) as a BILLED_SCHEMA table."""
+    return pa.Table.from_pylist([{c: r.get(c) for c in BILLED_COLUMNS} for r in rows], schema=BILLED_SCHEMA)
 
 
 def to_table(rows: list[dict]) -> pa.Table:

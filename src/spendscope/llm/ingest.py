@@ -119,65 +119,72 @@ def read_usage(ledger: Ledger, files: list[UsageFile], catalog: Catalog | None =
 
 def store_usage(ledger: Ledger, prepared: Prepared) -> UsageResult:
     """Price, store and roll up what ``read_usage`` read, in one transaction."""
-    from spendscope.ingest.pipeline import FileResult, PartitionResult
-
     todo, result, catalog = prepared.todo, prepared.result, prepared.catalog
     if not todo:
         return result
     con = ledger.duckdb
-    next_id = ledger.next_load_id()
+    first_id = ledger.next_load_id()
     loaded_at = _dt.datetime.now(_dt.timezone.utc)
-    tables = []
-    for k, (uf, batch, _) in enumerate(todo):
-        t = batch.table.append_column("load_id", pa.array([next_id + k] * batch.table.num_rows, pa.int64()))
-        tables.append(t)
-    events = pa.concat_tables(tables)
-    prices = _unit_prices(con, events, catalog)  # for the new events and the stored ones they roll up with
-
+    numbered = [(first_id + k, uf, batch, digest) for k, (uf, batch, digest) in enumerate(todo)]
+    cost_reports = [n for n in numbered if n[2].billed is not None]
+    numbered = [n for n in numbered if n[2].billed is None]
     with ledger.transaction():
-        _stage(con, events, prices)
-        partitions, covered = _store_and_roll_up(con, next_id + len(todo) - 1, dedupe=len(todo) > 1)
-        per_load = _per_load_partitions(con, [next_id + k for k in range(len(todo))])
-        for k, (uf, batch, digest) in enumerate(todo):
-            load_id = next_id + k
-            parts = per_load.get(load_id, [])
-            rows = batch.table.num_rows
-            billed = sum((p["cost"] for p in parts), Decimal(0))
-            con.execute(
-                f"INSERT INTO {s.LOADS} (load_id, file, content_hash, source, format_version, rows, billed_cost, "
-                "effective_cost, loaded_at, notes, spendscope_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [load_id, str(uf.path), digest, uf.source.name, batch.format_version, rows, billed, billed, loaded_at,
-                 json.dumps(batch.notes), __version__])
-            fr = FileResult(str(uf.path), uf.source.name, "loaded", load_id, batch.format_version, rows, billed, billed,
-                            list(batch.notes), content_hash=digest)
-            for p in parts:
-                key = (p["source"], p["provider"], p["account"], p["period"])
-                total = partitions[key]
-                con.execute(
-                    f"INSERT INTO {s.LOAD_PARTITIONS} (load_id, x_Source, ProviderName, BillingAccountId, "
-                    "BillingPeriodStart, rows, billed_cost, effective_cost, list_cost, contracted_cost, "
-                    "source_billed_cost, source_effective_cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [load_id, *key, total["rows"], total["ledger"], total["ledger"], total["ledger"], total["ledger"],
-                     total["events"], total["events"]])
-                fr.partitions.append(PartitionResult(p["provider"], p["account"], p["period"], total["rows"],
-                                                     total["ledger"], total["ledger"], total["events"], total["events"]))
-            result.files.append(fr)
-        result.unpriced = _unpriced(con, [next_id + k for k in range(len(todo))])
-    if covered:
-        for fr in result.files:
-            if fr.status == "loaded":
-                fr.notes.append(f"{covered:,} roll-up rows step aside for billed rows of the same provider, day and "
-                                "model (the invoice wins; the events stay for spendscope reconcile llm).")
-    for fr in result.files:
-        if fr.status == "loaded":
-            for u in result.unpriced:
-                if u.source == fr.source:
-                    fr.notes.append(f"UNPRICED: {u.events:,} events of model {u.model!r} ({u.provider}), "
-                                    f"{u.tokens:,} tokens, have no price in the catalog: they are kept in usage_events "
-                                    "and left out of costs. Add a price (spendscope prices update, or "
-                                    "pricing.overrides in spendscope.toml) and run spendscope reprice.")
+        if cost_reports:
+            result.files += _store_billed(con, cost_reports, loaded_at)
+        if numbered:
+            _store_events(ledger, con, numbered, catalog, loaded_at, result)
     return result
 
+
+def _store_events(ledger: Ledger, con, numbered: list, catalog: Catalog, loaded_at, result: UsageResult) -> None:
+    """Usage events: priced, stored, rolled up (in the caller's transaction)."""
+    from spendscope.ingest.pipeline import FileResult, PartitionResult
+
+    tables = [batch.table.append_column("load_id", pa.array([load_id] * batch.table.num_rows, pa.int64()))
+              for load_id, _, batch, _ in numbered]
+    events = pa.concat_tables(tables)
+    load_ids = [n[0] for n in numbered]
+    prices = _unit_prices(con, events, catalog)  # for the new events and the stored ones they roll up with
+    _stage(con, events, prices)
+    partitions, covered = _store_and_roll_up(con, max(load_ids), dedupe=len(numbered) > 1)
+    per_load = _per_load_partitions(con, load_ids)
+    for load_id, uf, batch, digest in numbered:
+        parts = per_load.get(load_id, [])
+        rows = batch.table.num_rows
+        billed = sum((p["cost"] for p in parts), Decimal(0))
+        con.execute(
+            f"INSERT INTO {s.LOADS} (load_id, file, content_hash, source, format_version, rows, billed_cost, "
+            "effective_cost, loaded_at, notes, spendscope_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [load_id, str(uf.path), digest, uf.source.name, batch.format_version, rows, billed, billed, loaded_at,
+             json.dumps(batch.notes), __version__])
+        fr = FileResult(str(uf.path), uf.source.name, "loaded", load_id, batch.format_version, rows, billed, billed,
+                        list(batch.notes), content_hash=digest)
+        for p in parts:
+            key = (p["source"], p["provider"], p["account"], p["period"])
+            total = partitions[key]
+            con.execute(
+                f"INSERT INTO {s.LOAD_PARTITIONS} (load_id, x_Source, ProviderName, BillingAccountId, "
+                "BillingPeriodStart, rows, billed_cost, effective_cost, list_cost, contracted_cost, "
+                "source_billed_cost, source_effective_cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [load_id, *key, total["rows"], total["ledger"], total["ledger"], total["ledger"], total["ledger"],
+                 total["events"], total["events"]])
+            fr.partitions.append(PartitionResult(p["provider"], p["account"], p["period"], total["rows"],
+                                                 total["ledger"], total["ledger"], total["events"], total["events"]))
+        result.files.append(fr)
+    result.unpriced = _unpriced(con, load_ids)
+    mine = {str(uf.path) for _, uf, _, _ in numbered}
+    for fr in result.files:
+        if fr.status != "loaded" or fr.file not in mine:
+            continue
+        if covered:
+            fr.notes.append(f"{covered:,} roll-up rows step aside for billed rows of the same provider, day and "
+                            "model (the invoice wins; the events stay for spendscope reconcile llm).")
+        for u in result.unpriced:
+            if u.source == fr.source:
+                fr.notes.append(f"UNPRICED: {u.events:,} events of model {u.model!r} ({u.provider}), "
+                                f"{u.tokens:,} tokens, have no price in the catalog: they are kept in usage_events "
+                                "and left out of costs. Add a price (spendscope prices update, or "
+                                "pricing.overrides in spendscope.toml) and run spendscope reprice.")
 
 def _partition(alias: str = "") -> str:
     a = f"{alias}." if alias else ""
@@ -478,9 +485,10 @@ def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | No
 # -- the bill wins ---------------------------------------------------------------------------------
 
 def _usage_source_names() -> list[str]:
+    """The sources whose costs rows are estimates (not a provider's cost report)."""
     from spendscope.llm.sources import usage_sources
 
-    return list(usage_sources())
+    return [name for name, cls in usage_sources().items() if not getattr(cls, "BILLED", False)]
 
 
 def apply_coverage(con, days: str = "__usage_days") -> int:
@@ -549,3 +557,112 @@ def refresh_usage(ledger: Ledger, start: _dt.date, end: _dt.date, catalog: Catal
     load_id = con.execute(f"SELECT max(x_LoadId) FROM {s.COSTS}").fetchone()[0] or 0
     _roll_up(con, load_id)
     return apply_coverage(con)
+
+
+# -- cost reports: the billed side -------------------------------------------------------------
+
+def _billed_partition(alias: str = "") -> str:
+    a = f"{alias}." if alias else ""
+    return (f"{a}source AS x_Source, {_provider_sql(a + 'provider', 0)} AS ProviderName, "
+            f"coalesce({a}account_id, 'unknown') AS BillingAccountId, "
+            f"CAST(date_trunc('month', {a}start_time) AS TIMESTAMPTZ) AS BillingPeriodStart")
+
+
+def _store_billed(con, numbered: list, loaded_at) -> list:
+    """Cost report lines (OpenAI Costs API, Anthropic cost report): stored by (source, line_id), so a
+    restated day replaces the old lines, and their days' ``costs`` rows rebuilt, one per day, model,
+    token class, tier, project and line; then the usage estimates they cover step aside."""
+    from spendscope.ingest.pipeline import FileResult, PartitionResult
+
+    tables = [batch.billed.append_column("load_id", pa.array([load_id] * batch.billed.num_rows, pa.int64()))
+              for load_id, _, batch, _ in numbered]
+    lines = pa.concat_tables(tables)
+    con.register("__arrow", lines)
+    try:
+        con.execute("""CREATE OR REPLACE TEMP TABLE __billed_new AS
+            SELECT * EXCLUDE (__n) FROM (SELECT *, row_number() OVER (PARTITION BY source, line_id ORDER BY load_id DESC)
+                                         AS __n FROM __arrow) WHERE __n = 1""")
+    finally:
+        con.unregister("__arrow")
+    part = _billed_partition()
+    day = "CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) AS day"
+    same = "EXISTS (SELECT 1 FROM __billed_new n WHERE n.source = b.source AND n.line_id = b.line_id)"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE __billed_days AS
+        SELECT DISTINCT {part}, {day} FROM __billed_new
+        UNION SELECT DISTINCT {part}, {day} FROM {s.LLM_BILLED} b WHERE {same}""")
+    con.execute(f"DELETE FROM {s.LLM_BILLED} b WHERE {same}")
+    con.execute(f"INSERT INTO {s.LLM_BILLED} BY NAME SELECT * FROM __billed_new")
+    con.execute(f"""DELETE FROM {s.COSTS} c WHERE EXISTS (SELECT 1 FROM __billed_days p
+        WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName AND p.BillingAccountId = c.BillingAccountId
+          AND p.BillingPeriodStart = c.BillingPeriodStart AND p.day = c.ChargePeriodStart)""")
+    load_id = max(n[0] for n in numbered)
+    con.execute(f"""
+        INSERT INTO {s.COSTS} BY NAME
+        WITH b AS (
+          SELECT {_billed_partition('u')}, CAST(date_trunc('day', u.start_time) AS TIMESTAMPTZ) AS day, u.*
+          FROM {s.LLM_BILLED} u
+        ), g AS (
+          SELECT b.x_Source, b.ProviderName, b.BillingAccountId, b.BillingPeriodStart, b.day, b.provider, b.model,
+                 b.token_class, b.service_tier, b.project_id, b.description, b.currency, sum(b.amount) AS amount
+          FROM b JOIN __billed_days p USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart, day)
+          GROUP BY ALL
+        )
+        SELECT BillingPeriodStart, CAST(BillingPeriodStart + INTERVAL 1 MONTH AS TIMESTAMPTZ) AS BillingPeriodEnd,
+          day AS ChargePeriodStart, day + INTERVAL 1 DAY AS ChargePeriodEnd, BillingAccountId,
+          upper(currency) AS BillingCurrency,
+          amount AS BilledCost, amount AS EffectiveCost, amount AS ListCost, amount AS ContractedCost,
+          CASE WHEN amount < 0 THEN 'Credit' ELSE 'Usage' END AS ChargeCategory,
+          CASE WHEN amount < 0 THEN NULL ELSE 'Usage-Based' END AS ChargeFrequency,
+          description AS ChargeDescription, ProviderName, ProviderName AS PublisherName,
+          ProviderName AS InvoiceIssuerName, ProviderName AS ServiceProviderName,
+          {_provider_sql('provider', 1)} AS ServiceName, 'AI and Machine Learning' AS ServiceCategory,
+          'Generative AI' AS ServiceSubcategory, project_id AS SubAccountId, x_Source,
+          {load_id} AS x_LoadId, CASE WHEN model IS NOT NULL THEN 'Inference' END AS x_AiWorkload,
+          CASE WHEN model IS NOT NULL THEN 'llm-cost-report' END AS x_AiRule, token_class AS x_TokenClass,
+          model AS x_Model, project_id AS x_Project
+        FROM g
+    """)
+    totals = con.execute(f"""
+        WITH src AS (SELECT {part}, sum(amount) AS amount FROM {s.LLM_BILLED} GROUP BY ALL),
+        led AS (SELECT x_Source, ProviderName, BillingAccountId, BillingPeriodStart, count(*) AS rows,
+                       sum(BilledCost) AS ledger FROM {s.COSTS} GROUP BY ALL)
+        SELECT p.*, coalesce(led.rows, 0), coalesce(led.ledger, 0), coalesce(src.amount, 0)
+        FROM (SELECT DISTINCT x_Source, ProviderName, BillingAccountId, BillingPeriodStart FROM __billed_days) p
+        LEFT JOIN src USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
+        LEFT JOIN led USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
+    """).fetchall()
+    parts = {}
+    for src, provider, account, period, rows, ledger_cost, amount in totals:
+        if ledger_cost != amount:
+            raise ReconciliationError(f"The cost report lines of {provider} {account} {period:%Y-%m} ({src}) sum to "
+                                      f"{amount} but their ledger rows to {ledger_cost}.",
+                                      hint="This is a bug in spendscope; the ledger was left unchanged.")
+        parts[(src, provider, account, period)] = (rows, amount)
+    con.execute("CREATE OR REPLACE TEMP TABLE __usage_days AS SELECT DISTINCT day FROM __billed_days")
+    covered = apply_coverage(con)
+    out = []
+    for load_id_, uf, batch, digest in numbered:
+        mine = con.execute(f"""SELECT DISTINCT {part}, sum(amount) OVER (PARTITION BY source, provider, account_id,
+                                date_trunc('month', start_time)) FROM {s.LLM_BILLED} WHERE load_id = ?""",
+                           [load_id_]).fetchall()
+        total = sum((m[4] for m in mine), Decimal(0))
+        notes = list(batch.notes)
+        if covered:
+            notes.append(f"{covered:,} usage roll-up rows step aside for these billed lines (the invoice wins).")
+        con.execute(
+            f"INSERT INTO {s.LOADS} (load_id, file, content_hash, source, format_version, rows, billed_cost, "
+            "effective_cost, loaded_at, notes, spendscope_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [load_id_, str(uf.path), digest, uf.source.name, batch.format_version, batch.billed.num_rows, total, total,
+             loaded_at, json.dumps(notes), __version__])
+        fr = FileResult(str(uf.path), uf.source.name, "loaded", load_id_, batch.format_version, batch.billed.num_rows,
+                        total, total, notes, content_hash=digest)
+        for src, provider, account, period, _ in mine:
+            rows, amount = parts[(src, provider, account, period)]
+            con.execute(
+                f"INSERT INTO {s.LOAD_PARTITIONS} (load_id, x_Source, ProviderName, BillingAccountId, "
+                "BillingPeriodStart, rows, billed_cost, effective_cost, list_cost, contracted_cost, "
+                "source_billed_cost, source_effective_cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [load_id_, src, provider, account, period, rows, amount, amount, amount, amount, amount, amount])
+            fr.partitions.append(PartitionResult(provider, account, period, rows, amount, amount, amount, amount))
+        out.append(fr)
+    return out

@@ -72,6 +72,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               _create_llm_tables),
     Migration(4, "create the pull_state table (spendscope pull's cursors)", lambda ledger: _create(ledger, s.PULL_STATE,
                                                                                                  s.PULL_STATE_SCHEMA)),
+    Migration(5, "create the llm_billed table (what the providers' cost reports billed)",
+              lambda ledger: _create(ledger, s.LLM_BILLED, s.llm_billed_schema())),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -18,6 +18,7 @@ META = "meta"
 USAGE_EVENTS = "usage_events"
 LLM_PRICES = "llm_prices"
 PULL_STATE = "pull_state"
+LLM_BILLED = "llm_billed"
 
 MONEY = dt.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
 UTC_TIMESTAMP = dt.Timestamp(timezone="UTC")
@@ -115,3 +116,19 @@ LLM_PRICES_SCHEMA = ibis.schema(
 PULL_STATE_SCHEMA = ibis.schema(
     {"provider": dt.string, "endpoint": dt.string, "cursor": UTC_TIMESTAMP, "pulled_at": UTC_TIMESTAMP}
 )
+
+
+def llm_billed_schema() -> ibis.Schema:
+    """What the providers' cost reports billed (``llm.events.BILLED_SCHEMA``), as loaded."""
+    from spendscope.llm.events import BILLED_SCHEMA
+
+    cols: dict[str, dt.DataType] = {}
+    for field in BILLED_SCHEMA:
+        if field.name == "amount":
+            cols[field.name] = MONEY
+        elif field.name in ("start_time", "end_time"):
+            cols[field.name] = UTC_TIMESTAMP
+        else:
+            cols[field.name] = dt.string
+    cols["load_id"] = dt.int64
+    return ibis.schema(cols)
