@@ -236,6 +236,13 @@ def llm_usage_reference() -> str:
            "price in force on its day, kept in the ledger's `usage_events` table, and rolled up into `costs` "
            "(one row per day, model, token class, service tier and attribution). A model without a price is "
            "never priced at 0: its events stay unpriced and every load and `spendscope reprice` names it.\n\n",
+           "## The invoice wins\n\nWhere the provider's bill prices the same provider, day and model (its cost "
+           "report, `openai_costs` or `anthropic_costs` below; its invoice as a FOCUS export; a cloud bill's Bedrock or "
+           "Azure OpenAI rows), the billed amount counts and the events' estimate steps aside, whichever was loaded "
+           "first. A cost report's lines are spread over the attribution of the events of the same day, model, token "
+           "class and project (team, application, environment, user, API key) in proportion to their tokens, to the "
+           "exact cent of the report. `spendscope reconcile llm` lists, per provider, day and model, the events' cost, "
+           "the billed cost, the gap and its likely causes.\n\n",
            "## Usage sources\n\n| Source | Reads |\n|---|---|\n"]
     for name, cls in usage_sources().items():
         out.append(f"| `{name}` | {cls.description} |\n")

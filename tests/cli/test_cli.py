@@ -99,8 +99,8 @@ def test_sources_and_ingests(cli):
     sources = json.loads(cli("sources", "--format", "json").stdout)
     assert [(s["source"], s["kind"]) for s in sources] == [
         ("aws_cur", "bill"), ("azure", "bill"), ("focus", "bill"), ("gcp", "bill"), ("oci", "bill"),
-        ("anthropic_usage", "LLM usage"), ("events", "LLM usage"), ("litellm", "LLM usage"),
-        ("openai_usage", "LLM usage"), ("otel", "LLM usage")]
+        ("anthropic_costs", "LLM cost report"), ("anthropic_usage", "LLM usage"), ("events", "LLM usage"),
+        ("litellm", "LLM usage"), ("openai_costs", "LLM cost report"), ("openai_usage", "LLM usage"), ("otel", "LLM usage")]
     cli("ingest", str(SAMPLE_FOCUS))
     loads = json.loads(cli("ingests", "--format", "json").stdout)
     assert loads[0]["rows"] == 1000 and loads[0]["status"] == "current"

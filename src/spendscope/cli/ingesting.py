@@ -124,6 +124,9 @@ def sources(fmt: Format = typer.Option(Format.table, "--format", "-f", help="Out
 
     rows = [{"source": name, "kind": "bill", "reads": cls.description} for name, cls in all_sources().items()]
     rows += [{"source": name, "kind": "LLM usage", "reads": cls.description} for name, cls in usage_sources().items()]
+    for row in rows:
+        if getattr(usage_sources().get(row["source"]), "BILLED", False):
+            row["kind"] = "LLM cost report"
     render(rows, ["source", "kind", "reads"], fmt.value)
 
 

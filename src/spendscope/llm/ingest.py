@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 from typing import Callable
 
@@ -345,7 +345,15 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
                 f"LLM usage roll-up of {provider} {account} {period:%Y-%m} ({src}) is {ledger_cost} but its events "
                 f"cost {event_cost}.", hint="This is a bug in spendscope; the ledger was left unchanged.")
         out[(src, provider, account, period)] = {"rows": rows, "ledger": ledger_cost, "events": event_cost}
-    return out, apply_coverage(con)
+    covered = apply_coverage(con)
+    # cost-report lines of these days are spread over their events: the events changed, so spread again
+    part = _billed_partition()
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE __billed_days AS
+        SELECT DISTINCT {part}, CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) AS day FROM {s.LLM_BILLED}
+        WHERE CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) IN (SELECT DISTINCT day FROM __usage_days)""")
+    if con.execute("SELECT count(*) FROM __billed_days").fetchone()[0]:
+        _roll_up_billed(con, load_id)
+    return out, covered
 
 
 def _roll_up(con, load_id: int) -> None:
@@ -592,36 +600,7 @@ def _store_billed(con, numbered: list, loaded_at) -> list:
         UNION SELECT DISTINCT {part}, {day} FROM {s.LLM_BILLED} b WHERE {same}""")
     con.execute(f"DELETE FROM {s.LLM_BILLED} b WHERE {same}")
     con.execute(f"INSERT INTO {s.LLM_BILLED} BY NAME SELECT * FROM __billed_new")
-    con.execute(f"""DELETE FROM {s.COSTS} c WHERE EXISTS (SELECT 1 FROM __billed_days p
-        WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName AND p.BillingAccountId = c.BillingAccountId
-          AND p.BillingPeriodStart = c.BillingPeriodStart AND p.day = c.ChargePeriodStart)""")
-    load_id = max(n[0] for n in numbered)
-    con.execute(f"""
-        INSERT INTO {s.COSTS} BY NAME
-        WITH b AS (
-          SELECT {_billed_partition('u')}, CAST(date_trunc('day', u.start_time) AS TIMESTAMPTZ) AS day, u.*
-          FROM {s.LLM_BILLED} u
-        ), g AS (
-          SELECT b.x_Source, b.ProviderName, b.BillingAccountId, b.BillingPeriodStart, b.day, b.provider, b.model,
-                 b.token_class, b.service_tier, b.project_id, b.description, b.currency, sum(b.amount) AS amount
-          FROM b JOIN __billed_days p USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart, day)
-          GROUP BY ALL
-        )
-        SELECT BillingPeriodStart, CAST(BillingPeriodStart + INTERVAL 1 MONTH AS TIMESTAMPTZ) AS BillingPeriodEnd,
-          day AS ChargePeriodStart, day + INTERVAL 1 DAY AS ChargePeriodEnd, BillingAccountId,
-          upper(currency) AS BillingCurrency,
-          amount AS BilledCost, amount AS EffectiveCost, amount AS ListCost, amount AS ContractedCost,
-          CASE WHEN amount < 0 THEN 'Credit' ELSE 'Usage' END AS ChargeCategory,
-          CASE WHEN amount < 0 THEN NULL ELSE 'Usage-Based' END AS ChargeFrequency,
-          description AS ChargeDescription, ProviderName, ProviderName AS PublisherName,
-          ProviderName AS InvoiceIssuerName, ProviderName AS ServiceProviderName,
-          {_provider_sql('provider', 1)} AS ServiceName, 'AI and Machine Learning' AS ServiceCategory,
-          'Generative AI' AS ServiceSubcategory, project_id AS SubAccountId, x_Source,
-          {load_id} AS x_LoadId, CASE WHEN model IS NOT NULL THEN 'Inference' END AS x_AiWorkload,
-          CASE WHEN model IS NOT NULL THEN 'llm-cost-report' END AS x_AiRule, token_class AS x_TokenClass,
-          model AS x_Model, project_id AS x_Project
-        FROM g
-    """)
+    _roll_up_billed(con, max(n[0] for n in numbered))
     totals = con.execute(f"""
         WITH src AS (SELECT {part}, sum(amount) AS amount FROM {s.LLM_BILLED} GROUP BY ALL),
         led AS (SELECT x_Source, ProviderName, BillingAccountId, BillingPeriodStart, count(*) AS rows,
@@ -666,3 +645,111 @@ def _store_billed(con, numbered: list, loaded_at) -> list:
             fr.partitions.append(PartitionResult(provider, account, period, rows, amount, amount, amount, amount))
         out.append(fr)
     return out
+
+
+_SPLIT_DIMS = ("team", "project_id", "application", "environment", "user_id", "api_key_id", "workspace_id")
+
+
+def _tags_sql(alias: str = "x") -> str:
+    """The roll-up's Tags JSON from the attribution columns of ``alias`` (see ``_roll_up``)."""
+    pairs = (("team", "team"), ("project", "project_id"), ("application", "application"), ("environment", "environment"),
+             ("user", "user_id"), ("api_key", "api_key_id"), ("workspace", "workspace_id"))
+    members = ", ".join(f"CASE WHEN {alias}.{col} IS NOT NULL THEN '\"{key}\":' || to_json({alias}.{col})::VARCHAR END"
+                        for key, col in pairs)
+    return f"nullif('{{' || concat_ws(',', {members}) || '}}', '{{}}')"
+
+
+def _distribute(con) -> pa.Table:
+    """Each billed group of ``__billed_groups`` spread over the attribution of the usage events of the
+    same provider, day, model (``cover_key``), token class and project, in proportion to their tokens:
+    the invoice's amount, the events' teams, applications and keys. Shares are exact to 18 decimal
+    places and sum to the amount (the remainder goes to the largest share). A group no event matches
+    stays whole and unattributed."""
+    from spendscope.llm.events import TOKEN_COLUMNS
+    from spendscope.llm.models import cover_key
+
+    groups = con.execute("""SELECT gid, provider, CAST(day AS DATE), model, token_class, project_id, amount
+                            FROM __billed_groups""").fetchall()
+    weights: dict[tuple, list[tuple[tuple, int]]] = {}
+    if groups:
+        classes = " UNION ALL ".join(
+            f"SELECT provider, CAST(start_time AS DATE) AS day, model, '{cls}' AS token_class, "
+            f"coalesce(project_id, workspace_id) AS project, {', '.join(_SPLIT_DIMS)}, {col} AS tokens "
+            f"FROM {s.USAGE_EVENTS} WHERE coalesce({col}, 0) > 0 AND CAST(start_time AS DATE) IN "
+            f"(SELECT DISTINCT CAST(day AS DATE) FROM __billed_groups)"
+            for col, (_, cls) in TOKEN_COLUMNS.items())
+        rows = con.execute(f"SELECT provider, day, model, token_class, project, {', '.join(_SPLIT_DIMS)}, "
+                           f"sum(tokens) FROM ({classes}) GROUP BY ALL").fetchall()
+        keys: dict[str, str] = {}
+        for provider, day, model, cls, project, *dims, tokens in rows:
+            key = keys.setdefault(model, cover_key(model)) if model else None
+            for scope in ((provider, day, key, cls, project), (provider, day, key, cls, None)):
+                weights.setdefault(scope, []).append((tuple(dims), int(tokens)))
+    out = {"gid": [], "amount": [], **{d: [] for d in _SPLIT_DIMS}}
+    quantum = Decimal(1).scaleb(-18)
+
+    def add(gid: int, amount: Decimal, dims: tuple) -> None:
+        out["gid"].append(gid)
+        out["amount"].append(amount)
+        for name, value in zip(_SPLIT_DIMS, dims):
+            out[name].append(value)
+
+    for gid, provider, day, model, cls, project, amount in groups:
+        shares = weights.get((provider, day, cover_key(model) if model else None, cls, project)) if model else None
+        total = sum(w for _, w in shares) if shares else 0
+        if not total:
+            add(gid, amount, (None,) * len(_SPLIT_DIMS))
+            continue
+        with localcontext() as ctx:
+            ctx.prec = 80
+            parts = [(dims, (amount * w / total).quantize(quantum, rounding="ROUND_DOWN")) for dims, w in shares]
+        largest = max(range(len(parts)), key=lambda k: shares[k][1])
+        rest = amount - sum(p for _, p in parts)
+        for k, (dims, part) in enumerate(parts):
+            add(gid, part + (rest if k == largest else 0), dims)
+    return pa.table({"gid": pa.array(out["gid"], pa.int64()), "amount": pa.array(out["amount"], pa.decimal128(38, 18)),
+                     **{d: pa.array(out[d], pa.string()) for d in _SPLIT_DIMS}})
+
+
+def _roll_up_billed(con, load_id: int) -> None:
+    """Rebuild the ``costs`` rows of the cost-report (partition, day)s in ``__billed_days``: each
+    billed group spread over its events' attribution (``_distribute``)."""
+    con.execute(f"""DELETE FROM {s.COSTS} c WHERE EXISTS (SELECT 1 FROM __billed_days p
+        WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName AND p.BillingAccountId = c.BillingAccountId
+          AND p.BillingPeriodStart = c.BillingPeriodStart AND p.day = c.ChargePeriodStart)""")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE __billed_groups AS
+        WITH b AS (
+          SELECT {_billed_partition('u')}, CAST(date_trunc('day', u.start_time) AS TIMESTAMPTZ) AS day, u.*
+          FROM {s.LLM_BILLED} u
+        )
+        SELECT row_number() OVER () AS gid, b.x_Source, b.ProviderName, b.BillingAccountId, b.BillingPeriodStart, b.day,
+               b.provider, b.model, b.token_class, b.service_tier, b.project_id, b.description, b.currency,
+               sum(b.amount) AS amount
+        FROM b JOIN __billed_days p USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart, day)
+        GROUP BY ALL
+    """)
+    split = _distribute(con)
+    con.register("__billed_split", split)
+    tags = _tags_sql()
+    try:
+        con.execute(f"""
+            INSERT INTO {s.COSTS} BY NAME
+            SELECT BillingPeriodStart, CAST(BillingPeriodStart + INTERVAL 1 MONTH AS TIMESTAMPTZ) AS BillingPeriodEnd,
+              day AS ChargePeriodStart, day + INTERVAL 1 DAY AS ChargePeriodEnd, BillingAccountId,
+              upper(currency) AS BillingCurrency,
+              x.amount AS BilledCost, x.amount AS EffectiveCost, x.amount AS ListCost, x.amount AS ContractedCost,
+              CASE WHEN g.amount < 0 THEN 'Credit' ELSE 'Usage' END AS ChargeCategory,
+              CASE WHEN g.amount < 0 THEN NULL ELSE 'Usage-Based' END AS ChargeFrequency,
+              description AS ChargeDescription, ProviderName, ProviderName AS PublisherName,
+              ProviderName AS InvoiceIssuerName, ProviderName AS ServiceProviderName,
+              {_provider_sql('provider', 1)} AS ServiceName, 'AI and Machine Learning' AS ServiceCategory,
+              'Generative AI' AS ServiceSubcategory, g.project_id AS SubAccountId, x_Source,
+              {load_id} AS x_LoadId, CASE WHEN model IS NOT NULL THEN 'Inference' END AS x_AiWorkload,
+              CASE WHEN model IS NOT NULL THEN 'llm-cost-report' END AS x_AiRule, token_class AS x_TokenClass,
+              model AS x_Model, coalesce(g.project_id, x.project_id) AS x_Project, x.team AS x_Team,
+              x.application AS x_Application, x.environment AS x_Environment, {tags} AS Tags
+            FROM __billed_groups g JOIN __billed_split x USING (gid)
+        """)
+    finally:
+        con.unregister("__billed_split")

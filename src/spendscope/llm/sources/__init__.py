@@ -37,7 +37,7 @@ def _load() -> None:
     """Import the source modules (each registers itself); a module not written yet is skipped."""
     import importlib
 
-    for module in ("openai", "anthropic", "litellm", "otel", "generic"):
+    for module in ("openai", "anthropic", "openai_costs", "anthropic_costs", "litellm", "otel", "generic"):
         try:
             importlib.import_module(f"spendscope.llm.sources.{module}")
         except ModuleNotFoundError as exc:
