@@ -74,6 +74,7 @@ MARKETPLACE_TOKEN_SQL = r"(?i)_(cache_?read_?input|cache_?write_?input|input|out
 # A Bedrock model sold through AWS Marketplace: "Claude Sonnet 4.5 (Amazon Bedrock Edition)". Its
 # product code is a Marketplace one, so its ServiceCategory comes from this name, not the code table.
 BEDROCK_EDITION_SQL = r"\s*\(Amazon Bedrock Edition\)\s*$"
+BEDROCK_EDITION = " (Amazon Bedrock Edition)"
 
 
 def tag_key(column: str) -> str | None:
