@@ -56,12 +56,15 @@ def test_a_posted_span_is_priced_in_costs_within_seconds(tmp_path):
                 break
             time.sleep(0.2)
         elapsed = time.monotonic() - posted
+        dashboard = c.get("/api/overview").json()  # the dashboard's figures
     assert total is not None and elapsed < 60, "the spans did not reach /api/costs within 60 seconds"
     by_class = {r["x_TokenClass"]: Decimal(r["EffectiveCost"]) for r in total["rows"]}
     # gpt-4o: input 2.50, cached 1.25, output 10 per million; input_tokens include the cache reads
     assert by_class == {"Input": Decimal(2 * 1000) * Decimal("2.5") / 10**6,
                         "Cached Input": Decimal(2 * 200) * Decimal("1.25") / 10**6,
                         "Output": Decimal(400) * 10 / 10**6}
+    assert Decimal(dashboard["total"]) == sum(by_class.values()) and Decimal(dashboard["ai_total"]) == sum(by_class.values())
+    assert [m["name"] for m in dashboard["top_models"]] == ["gpt-4o-2024-08-06"]
     with Ledger.open(settings, read_only=True) as ledger:
         app = ledger.duckdb.sql("SELECT DISTINCT x_Application, x_Source FROM costs").fetchall()
     assert app == [("support-bot", "otel")]
