@@ -72,6 +72,11 @@ class UsageResult:
     unpriced: list[UnpricedModel] = field(default_factory=list)
 
 
+def _catalog(ledger: Ledger) -> Catalog:
+    """The catalog in force for this ledger: bundled, its price updates, the config's overrides."""
+    return Catalog.load(ledger, (ledger.settings.section("pricing") or {}).get("overrides", {}))
+
+
 def _provider_sql(column: str, index: int) -> str:
     whens = " ".join(f"WHEN '{k}' THEN '{v[index]}'" for k, v in PROVIDERS.items())
     fallback = f"upper(substr({column}, 1, 1)) || substr({column}, 2)" if index == 0 else f"{column} || ' API'"
@@ -101,7 +106,7 @@ def read_usage(ledger: Ledger, files: list[UsageFile], catalog: Catalog | None =
     if not ledger.target.is_duckdb:
         raise IngestError(f"LLM usage files can be loaded into a DuckDB ledger only for now, not {ledger.describe()}.",
                           hint="Load usage into a DuckDB ledger (--db spendscope.duckdb).")
-    catalog = catalog or Catalog.load(ledger, (ledger.settings.section("pricing") or {}).get("overrides", {}))
+    catalog = catalog or _catalog(ledger)
     con = ledger.duckdb
     result = UsageResult()
     known = {(r[0], r[1]) for r in con.execute(f"SELECT content_hash, source FROM {s.LOADS}").fetchall()}
@@ -122,7 +127,6 @@ def store_usage(ledger: Ledger, prepared: Prepared) -> UsageResult:
     todo, result, catalog = prepared.todo, prepared.result, prepared.catalog
     if not todo:
         return result
-    con = ledger.duckdb
     first_id = ledger.next_load_id()
     loaded_at = _dt.datetime.now(_dt.timezone.utc)
     numbered = [(first_id + k, uf, batch, digest) for k, (uf, batch, digest) in enumerate(todo)]
@@ -130,16 +134,33 @@ def store_usage(ledger: Ledger, prepared: Prepared) -> UsageResult:
     numbered = [n for n in numbered if n[2].billed is None]
     with ledger.transaction():
         if cost_reports:
-            result.files += _store_billed(con, cost_reports, loaded_at)
+            result.files += _store_billed(ledger, cost_reports, loaded_at)
         if numbered:
-            _store_events(ledger, con, numbered, catalog, loaded_at, result)
+            _store_events(ledger, numbered, catalog, loaded_at, result)
     return result
 
 
-def _store_events(ledger: Ledger, con, numbered: list, catalog: Catalog, loaded_at, result: UsageResult) -> None:
+def _load_row(load_id: int, uf: UsageFile, digest: str, version: str, rows: int, cost: Decimal, loaded_at,
+              notes: list[str]) -> dict:
+    """A ``loads`` record (the bill pipeline's shape)."""
+    return {"load_id": load_id, "file": str(uf.path), "content_hash": digest, "source": uf.source.name,
+            "format_version": version, "rows": rows, "billed_cost": cost, "effective_cost": cost, "loaded_at": loaded_at,
+            "notes": json.dumps(notes), "spendscope_version": __version__}
+
+
+def _partition_row(load_id: int, key: tuple, rows: int, ledger_cost: Decimal, source_cost: Decimal) -> dict:
+    """A ``load_partitions`` record: usage and cost-report rows have one cost for all four metrics."""
+    return {"load_id": load_id, "x_Source": key[0], "ProviderName": key[1], "BillingAccountId": key[2],
+            "BillingPeriodStart": key[3], "rows": rows, "billed_cost": ledger_cost, "effective_cost": ledger_cost,
+            "list_cost": ledger_cost, "contracted_cost": ledger_cost, "source_billed_cost": source_cost,
+            "source_effective_cost": source_cost}
+
+
+def _store_events(ledger: Ledger, numbered: list, catalog: Catalog, loaded_at, result: UsageResult) -> None:
     """Usage events: priced, stored, rolled up (in the caller's transaction)."""
     from spendscope.ingest.pipeline import FileResult, PartitionResult
 
+    con = ledger.duckdb
     tables = [batch.table.append_column("load_id", pa.array([load_id] * batch.table.num_rows, pa.int64()))
               for load_id, _, batch, _ in numbered]
     events = pa.concat_tables(tables)
@@ -152,24 +173,16 @@ def _store_events(ledger: Ledger, con, numbered: list, catalog: Catalog, loaded_
         parts = per_load.get(load_id, [])
         rows = batch.table.num_rows
         billed = sum((p["cost"] for p in parts), Decimal(0))
-        con.execute(
-            f"INSERT INTO {s.LOADS} (load_id, file, content_hash, source, format_version, rows, billed_cost, "
-            "effective_cost, loaded_at, notes, spendscope_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [load_id, str(uf.path), digest, uf.source.name, batch.format_version, rows, billed, billed, loaded_at,
-             json.dumps(batch.notes), __version__])
+        ledger.insert_rows(s.LOADS, [_load_row(load_id, uf, digest, batch.format_version, rows, billed, loaded_at,
+                                               batch.notes)])
         fr = FileResult(str(uf.path), uf.source.name, "loaded", load_id, batch.format_version, rows, billed, billed,
                         list(batch.notes), content_hash=digest)
         for p in parts:
             key = (p["source"], p["provider"], p["account"], p["period"])
-            total = partitions[key]
-            con.execute(
-                f"INSERT INTO {s.LOAD_PARTITIONS} (load_id, x_Source, ProviderName, BillingAccountId, "
-                "BillingPeriodStart, rows, billed_cost, effective_cost, list_cost, contracted_cost, "
-                "source_billed_cost, source_effective_cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [load_id, *key, total["rows"], total["ledger"], total["ledger"], total["ledger"], total["ledger"],
-                 total["events"], total["events"]])
-            fr.partitions.append(PartitionResult(p["provider"], p["account"], p["period"], total["rows"],
-                                                 total["ledger"], total["ledger"], total["events"], total["events"]))
+            rows_, ledger_cost, event_cost = partitions[key]
+            ledger.insert_rows(s.LOAD_PARTITIONS, [_partition_row(load_id, key, rows_, ledger_cost, event_cost)])
+            fr.partitions.append(PartitionResult(p["provider"], p["account"], p["period"], rows_, ledger_cost,
+                                                 ledger_cost, event_cost, event_cost))
         result.files.append(fr)
     result.unpriced = _unpriced(con, load_ids)
     mine = {str(uf.path) for _, uf, _, _ in numbered}
@@ -264,9 +277,48 @@ def _stage(con, events: pa.Table, prices: pa.Table) -> None:
             con.unregister("__arrow")
 
 
+def _delete_days(con, days: str) -> None:
+    """Delete the ``costs`` rows of the (partition, day)s listed in the temporary table ``days``."""
+    con.execute(f"""
+        DELETE FROM {s.COSTS} c WHERE EXISTS (
+          SELECT 1 FROM {days} p WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName
+            AND p.BillingAccountId = c.BillingAccountId AND p.BillingPeriodStart = c.BillingPeriodStart
+            AND p.day = c.ChargePeriodStart)
+    """)
+
+
+def _checked_totals(con, days: str, source_table: str, amount: str, what: str) -> dict:
+    """Per partition of ``days``: (ledger rows, ledger BilledCost, the source's exact total), after
+    checking the two totals are equal. Only the touched partitions are read, in both tables."""
+    parts = f"(SELECT DISTINCT x_Source, ProviderName, BillingAccountId, BillingPeriodStart FROM {days})"
+    key = "(x_Source, ProviderName, BillingAccountId, BillingPeriodStart)"
+    rows = con.execute(f"""
+        WITH src AS (
+          SELECT {_partition()}, sum({amount}) AS amount
+          FROM {source_table} WHERE source IN (SELECT x_Source FROM {parts}) GROUP BY ALL
+        ), led AS (
+          SELECT x_Source, ProviderName, BillingAccountId, BillingPeriodStart, count(*) AS rows, sum(BilledCost) AS ledger
+          FROM {s.COSTS} WHERE {key} IN (FROM {parts}) GROUP BY ALL
+        )
+        SELECT p.x_Source, p.ProviderName, p.BillingAccountId, p.BillingPeriodStart,
+               coalesce(led.rows, 0), coalesce(led.ledger, 0), coalesce(src.amount, 0)
+        FROM {parts} p
+        LEFT JOIN src USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
+        LEFT JOIN led USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
+    """).fetchall()
+    out = {}
+    for src, provider, account, period, n, ledger_cost, source_cost in rows:
+        if ledger_cost != source_cost:
+            raise ReconciliationError(
+                f"The {what} of {provider} {account} {period:%Y-%m} ({src}) cost {source_cost} but their ledger rows "
+                f"{ledger_cost}.", hint="This is a bug in spendscope; the ledger was left unchanged.")
+        out[(src, provider, account, period)] = (n, ledger_cost, source_cost)
+    return out
+
+
 def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
-    """Replace the stored events, rebuild the touched partitions' costs rows; returns per partition
-    the roll-up's rows and cost, and its events' exact cost."""
+    """Replace the stored events, rebuild the touched days' costs rows; returns per partition (the
+    roll-up's rows and cost, its events' exact cost), and how many roll-up rows a bill covers."""
     money = "DECIMAL(38, 18)"
     cols = ", ".join(EVENT_COLUMNS)
     # the batch's events, the last of each (source, event_id) winning (one file's ids are unique:
@@ -304,8 +356,6 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
         SELECT DISTINCT {part}, {day} FROM {s.USAGE_EVENTS} u
         WHERE EXISTS (SELECT 1 FROM {batch} b WHERE b.source = u.source AND b.event_id = u.event_id)
     """)
-    con.execute("""CREATE OR REPLACE TEMP TABLE __usage_parts AS
-        SELECT DISTINCT x_Source, ProviderName, BillingAccountId, BillingPeriodStart FROM __usage_days""")
     con.execute(f"""
         DELETE FROM {s.USAGE_EVENTS} u
         WHERE EXISTS (SELECT 1 FROM {batch} b WHERE b.source = u.source AND b.event_id = u.event_id)
@@ -317,37 +367,11 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
           p.price_model
         FROM {batch} b LEFT JOIN __usage_priced p ON p.source = b.source AND p.event_id = b.event_id
     """)
-    con.execute(f"""
-        DELETE FROM {s.COSTS} c WHERE EXISTS (
-          SELECT 1 FROM __usage_days p WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName
-            AND p.BillingAccountId = c.BillingAccountId AND p.BillingPeriodStart = c.BillingPeriodStart
-            AND p.day = c.ChargePeriodStart)
-    """)
+    _delete_days(con, "__usage_days")
     _roll_up(con, load_id)
-    totals = con.execute(f"""
-        WITH ev AS (
-          SELECT {part}, sum(cost) AS events
-          FROM {s.USAGE_EVENTS} GROUP BY ALL
-        ), led AS (
-          SELECT x_Source, ProviderName, BillingAccountId, BillingPeriodStart, count(*) AS rows, sum(BilledCost) AS ledger
-          FROM {s.COSTS} GROUP BY ALL
-        )
-        SELECT p.x_Source, p.ProviderName, p.BillingAccountId, p.BillingPeriodStart,
-               coalesce(led.rows, 0), coalesce(led.ledger, 0), coalesce(ev.events, 0)
-        FROM __usage_parts p
-        LEFT JOIN ev USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
-        LEFT JOIN led USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
-    """).fetchall()
-    out = {}
-    for src, provider, account, period, rows, ledger_cost, event_cost in totals:
-        if ledger_cost != event_cost:
-            raise ReconciliationError(
-                f"LLM usage roll-up of {provider} {account} {period:%Y-%m} ({src}) is {ledger_cost} but its events "
-                f"cost {event_cost}.", hint="This is a bug in spendscope; the ledger was left unchanged.")
-        out[(src, provider, account, period)] = {"rows": rows, "ledger": ledger_cost, "events": event_cost}
+    out = _checked_totals(con, "__usage_days", s.USAGE_EVENTS, "cost", "usage events")
     covered = apply_coverage(con)
     # cost-report lines of these days are spread over their events: the events changed, so spread again
-    part = _billed_partition()
     con.execute(f"""CREATE OR REPLACE TEMP TABLE __billed_days AS
         SELECT DISTINCT {part}, CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) AS day FROM {s.LLM_BILLED}
         WHERE CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) IN (SELECT DISTINCT day FROM __usage_days)""")
@@ -362,10 +386,7 @@ def _roll_up(con, load_id: int) -> None:
     dims = "team, project_id, application, environment, user_id, api_key_id, workspace_id"
     # Tags and SkuPriceDetails as JSON text built by concatenation (to_json quotes and escapes each
     # value): json_object and json_merge_patch cost seconds per million rows
-    pairs = (("team", "team"), ("project", "project_id"), ("application", "application"), ("environment", "environment"),
-             ("user", "user_id"), ("api_key", "api_key_id"), ("workspace", "workspace_id"))
-    members = ", ".join(f"CASE WHEN {col} IS NOT NULL THEN '\"{key}\":' || to_json({col})::VARCHAR END" for key, col in pairs)
-    tags = f"nullif('{{' || concat_ws(',', {members}) || '}}', '{{}}')"
+    tags = _tags_sql("")
     details = ("'{\"ModelId\":' || to_json(model)::VARCHAR || ',\"TokenType\":' || to_json(token_class)::VARCHAR "
                "|| ',\"ServiceTier\":' || to_json(tier)::VARCHAR || '}'")
     con.execute(f"""
@@ -460,7 +481,7 @@ def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | No
     ``start``'s month (a month is rolled up as a whole), and rebuild their ``costs`` rows."""
     if not ledger.target.is_duckdb:
         raise IngestError(f"LLM usage lives in DuckDB ledgers only for now, not {ledger.describe()}.")
-    catalog = catalog or Catalog.load(ledger, (ledger.settings.section("pricing") or {}).get("overrides", {}))
+    catalog = catalog or _catalog(ledger)
     con = ledger.duckdb
     month = start.replace(day=1) if start else None
     where = f"WHERE start_time >= TIMESTAMPTZ '{month.isoformat()} 00:00:00+00'" if month else ""
@@ -476,12 +497,11 @@ def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | No
         _stage(con, events, prices)
         parts, _ = _store_and_roll_up(con, load_id, dedupe=False)
         after = con.execute(f"SELECT coalesce(sum(cost), 0) FROM {s.USAGE_EVENTS} {where}").fetchone()[0]
-        con.execute(
-            f"INSERT INTO {s.LOADS} (load_id, file, content_hash, source, format_version, rows, billed_cost, "
-            "effective_cost, loaded_at, notes, spendscope_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [load_id, f"(reprice from {month or 'the first event'})", f"reprice-{load_id}", "llm_reprice",
-             "LLM usage repriced", events.num_rows, after, after, _dt.datetime.now(_dt.timezone.utc),
-             json.dumps([f"repriced {events.num_rows} events: {before} -> {after} USD"]), __version__])
+        ledger.insert_rows(s.LOADS, [{
+            "load_id": load_id, "file": f"(reprice from {month or 'the first event'})", "content_hash": f"reprice-{load_id}",
+            "source": "llm_reprice", "format_version": "LLM usage repriced", "rows": events.num_rows, "billed_cost": after,
+            "effective_cost": after, "loaded_at": _dt.datetime.now(_dt.timezone.utc), "spendscope_version": __version__,
+            "notes": json.dumps([f"repriced {events.num_rows} events: {before} -> {after} USD"])}])
         unpriced = con.execute(f"""
             SELECT source, provider, coalesce(model, '(no model)'), count(*), sum(unpriced_tokens)
             FROM {s.USAGE_EVENTS} {where} {'AND' if where else 'WHERE'} unpriced_tokens > 0 GROUP BY ALL ORDER BY 5 DESC
@@ -549,19 +569,12 @@ def refresh_usage(ledger: Ledger, start: _dt.date, end: _dt.date, catalog: Catal
         events = events.read_all()
     if events.num_rows == 0:
         return 0
-    catalog = catalog or Catalog.load(ledger, (ledger.settings.section("pricing") or {}).get("overrides", {}))
+    catalog = catalog or _catalog(ledger)
     prices = _unit_prices(con, events, catalog)
     _stage(con, events, prices)
     day = "CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) AS day"
     con.execute(f"CREATE OR REPLACE TEMP TABLE __usage_days AS SELECT DISTINCT {_partition()}, {day} FROM __usage_new")
-    con.execute("""CREATE OR REPLACE TEMP TABLE __usage_parts AS
-        SELECT DISTINCT x_Source, ProviderName, BillingAccountId, BillingPeriodStart FROM __usage_days""")
-    con.execute(f"""
-        DELETE FROM {s.COSTS} c WHERE EXISTS (
-          SELECT 1 FROM __usage_days p WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName
-            AND p.BillingAccountId = c.BillingAccountId AND p.BillingPeriodStart = c.BillingPeriodStart
-            AND p.day = c.ChargePeriodStart)
-    """)
+    _delete_days(con, "__usage_days")
     load_id = con.execute(f"SELECT max(x_LoadId) FROM {s.COSTS}").fetchone()[0] or 0
     _roll_up(con, load_id)
     return apply_coverage(con)
@@ -569,19 +582,13 @@ def refresh_usage(ledger: Ledger, start: _dt.date, end: _dt.date, catalog: Catal
 
 # -- cost reports: the billed side -------------------------------------------------------------
 
-def _billed_partition(alias: str = "") -> str:
-    a = f"{alias}." if alias else ""
-    return (f"{a}source AS x_Source, {_provider_sql(a + 'provider', 0)} AS ProviderName, "
-            f"coalesce({a}account_id, 'unknown') AS BillingAccountId, "
-            f"CAST(date_trunc('month', {a}start_time) AS TIMESTAMPTZ) AS BillingPeriodStart")
-
-
-def _store_billed(con, numbered: list, loaded_at) -> list:
+def _store_billed(ledger: Ledger, numbered: list, loaded_at) -> list:
     """Cost report lines (OpenAI Costs API, Anthropic cost report): stored by (source, line_id), so a
     restated day replaces the old lines, and their days' ``costs`` rows rebuilt, one per day, model,
     token class, tier, project and line; then the usage estimates they cover step aside."""
     from spendscope.ingest.pipeline import FileResult, PartitionResult
 
+    con = ledger.duckdb
     tables = [batch.billed.append_column("load_id", pa.array([load_id] * batch.billed.num_rows, pa.int64()))
               for load_id, _, batch, _ in numbered]
     lines = pa.concat_tables(tables)
@@ -592,7 +599,7 @@ def _store_billed(con, numbered: list, loaded_at) -> list:
                                          AS __n FROM __arrow) WHERE __n = 1""")
     finally:
         con.unregister("__arrow")
-    part = _billed_partition()
+    part = _partition()
     day = "CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) AS day"
     same = "EXISTS (SELECT 1 FROM __billed_new n WHERE n.source = b.source AND n.line_id = b.line_id)"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE __billed_days AS
@@ -601,48 +608,27 @@ def _store_billed(con, numbered: list, loaded_at) -> list:
     con.execute(f"DELETE FROM {s.LLM_BILLED} b WHERE {same}")
     con.execute(f"INSERT INTO {s.LLM_BILLED} BY NAME SELECT * FROM __billed_new")
     _roll_up_billed(con, max(n[0] for n in numbered))
-    totals = con.execute(f"""
-        WITH src AS (SELECT {part}, sum(amount) AS amount FROM {s.LLM_BILLED} GROUP BY ALL),
-        led AS (SELECT x_Source, ProviderName, BillingAccountId, BillingPeriodStart, count(*) AS rows,
-                       sum(BilledCost) AS ledger FROM {s.COSTS} GROUP BY ALL)
-        SELECT p.*, coalesce(led.rows, 0), coalesce(led.ledger, 0), coalesce(src.amount, 0)
-        FROM (SELECT DISTINCT x_Source, ProviderName, BillingAccountId, BillingPeriodStart FROM __billed_days) p
-        LEFT JOIN src USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
-        LEFT JOIN led USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
-    """).fetchall()
-    parts = {}
-    for src, provider, account, period, rows, ledger_cost, amount in totals:
-        if ledger_cost != amount:
-            raise ReconciliationError(f"The cost report lines of {provider} {account} {period:%Y-%m} ({src}) sum to "
-                                      f"{amount} but their ledger rows to {ledger_cost}.",
-                                      hint="This is a bug in spendscope; the ledger was left unchanged.")
-        parts[(src, provider, account, period)] = (rows, amount)
+    parts = _checked_totals(con, "__billed_days", s.LLM_BILLED, "amount", "cost report lines")
     con.execute("CREATE OR REPLACE TEMP TABLE __usage_days AS SELECT DISTINCT day FROM __billed_days")
     covered = apply_coverage(con)
     out = []
     for load_id_, uf, batch, digest in numbered:
-        mine = con.execute(f"""SELECT DISTINCT {part}, sum(amount) OVER (PARTITION BY source, provider, account_id,
-                                date_trunc('month', start_time)) FROM {s.LLM_BILLED} WHERE load_id = ?""",
+        mine = con.execute(f"SELECT {part}, sum(amount) FROM {s.LLM_BILLED} WHERE load_id = ? GROUP BY ALL",
                            [load_id_]).fetchall()
         total = sum((m[4] for m in mine), Decimal(0))
         notes = list(batch.notes)
         if covered:
             notes.append(f"{covered:,} usage roll-up rows step aside for these billed lines (the invoice wins).")
-        con.execute(
-            f"INSERT INTO {s.LOADS} (load_id, file, content_hash, source, format_version, rows, billed_cost, "
-            "effective_cost, loaded_at, notes, spendscope_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [load_id_, str(uf.path), digest, uf.source.name, batch.format_version, batch.billed.num_rows, total, total,
-             loaded_at, json.dumps(notes), __version__])
+        ledger.insert_rows(s.LOADS, [_load_row(load_id_, uf, digest, batch.format_version, batch.billed.num_rows, total,
+                                               loaded_at, notes)])
         fr = FileResult(str(uf.path), uf.source.name, "loaded", load_id_, batch.format_version, batch.billed.num_rows,
                         total, total, notes, content_hash=digest)
         for src, provider, account, period, _ in mine:
-            rows, amount = parts[(src, provider, account, period)]
-            con.execute(
-                f"INSERT INTO {s.LOAD_PARTITIONS} (load_id, x_Source, ProviderName, BillingAccountId, "
-                "BillingPeriodStart, rows, billed_cost, effective_cost, list_cost, contracted_cost, "
-                "source_billed_cost, source_effective_cost) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [load_id_, src, provider, account, period, rows, amount, amount, amount, amount, amount, amount])
-            fr.partitions.append(PartitionResult(provider, account, period, rows, amount, amount, amount, amount))
+            key = (src, provider, account, period)
+            rows, ledger_cost, amount = parts[key]
+            ledger.insert_rows(s.LOAD_PARTITIONS, [_partition_row(load_id_, key, rows, ledger_cost, amount)])
+            fr.partitions.append(PartitionResult(provider, account, period, rows, ledger_cost, ledger_cost, amount,
+                                                 amount))
         out.append(fr)
     return out
 
@@ -651,10 +637,11 @@ _SPLIT_DIMS = ("team", "project_id", "application", "environment", "user_id", "a
 
 
 def _tags_sql(alias: str = "x") -> str:
-    """The roll-up's Tags JSON from the attribution columns of ``alias`` (see ``_roll_up``)."""
+    """The roll-up's Tags JSON from the attribution columns (of table ``alias`` where given)."""
     pairs = (("team", "team"), ("project", "project_id"), ("application", "application"), ("environment", "environment"),
              ("user", "user_id"), ("api_key", "api_key_id"), ("workspace", "workspace_id"))
-    members = ", ".join(f"CASE WHEN {alias}.{col} IS NOT NULL THEN '\"{key}\":' || to_json({alias}.{col})::VARCHAR END"
+    a = f"{alias}." if alias else ""
+    members = ", ".join(f"CASE WHEN {a}{col} IS NOT NULL THEN '\"{key}\":' || to_json({a}{col})::VARCHAR END"
                         for key, col in pairs)
     return f"nullif('{{' || concat_ws(',', {members}) || '}}', '{{}}')"
 
@@ -714,13 +701,11 @@ def _distribute(con) -> pa.Table:
 def _roll_up_billed(con, load_id: int) -> None:
     """Rebuild the ``costs`` rows of the cost-report (partition, day)s in ``__billed_days``: each
     billed group spread over its events' attribution (``_distribute``)."""
-    con.execute(f"""DELETE FROM {s.COSTS} c WHERE EXISTS (SELECT 1 FROM __billed_days p
-        WHERE p.x_Source = c.x_Source AND p.ProviderName = c.ProviderName AND p.BillingAccountId = c.BillingAccountId
-          AND p.BillingPeriodStart = c.BillingPeriodStart AND p.day = c.ChargePeriodStart)""")
+    _delete_days(con, "__billed_days")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE __billed_groups AS
         WITH b AS (
-          SELECT {_billed_partition('u')}, CAST(date_trunc('day', u.start_time) AS TIMESTAMPTZ) AS day, u.*
+          SELECT {_partition('u')}, CAST(date_trunc('day', u.start_time) AS TIMESTAMPTZ) AS day, u.*
           FROM {s.LLM_BILLED} u
         )
         SELECT row_number() OVER () AS gid, b.x_Source, b.ProviderName, b.BillingAccountId, b.BillingPeriodStart, b.day,
