@@ -50,6 +50,7 @@ from typing import Any, ClassVar
 from spendscope.errors import RowError
 from spendscope.llm.events import TIERS, TOKEN_COLUMNS, EventBatch, TokenCountError, split_anthropic, to_table
 from spendscope.llm.sources import register
+from spendscope.llm.sources.base import repeat_note, tier_notes
 from spendscope.llm.sources.openai import (bucket_results, buckets_of, count, has_more_note, read_documents, tags_json,
                                            text)
 
@@ -84,7 +85,7 @@ class AnthropicUsageSource:
 
     def read(self, path: Path) -> EventBatch:
         file = str(path)
-        buckets, pages = buckets_of(read_documents(path), file, PAGE_HINT)
+        buckets, pages = buckets_of(read_documents(path, PAGE_HINT), file, PAGE_HINT)
         events: dict[str, dict] = {}
         counts = {"duplicate": 0, "no_model": 0, "long_context": 0, "web_search": 0}
         tiers: set[str] = set()
@@ -192,10 +193,4 @@ def _notes(counts: dict[str, int], tiers: set[str], pages: list[dict]) -> list[s
     if counts["web_search"]:
         notes.append(f"{counts['web_search']:,} results include web search requests: priced per search, which the "
                      "price catalog does not cover yet; kept in tags as web_search_requests.")
-    for tier in sorted(tiers):
-        notes.append(f"Service tier {tier!r} is not one of {', '.join(TIERS)}: its events are priced only where "
-                     "the catalog has prices for that tier.")
-    if counts["duplicate"]:
-        notes.append(f"{counts['duplicate']:,} results repeat the bucket and grouping of an earlier result: the later "
-                     "one is kept.")
-    return notes + has_more_note(pages)
+    return notes + tier_notes(tiers) + repeat_note(counts["duplicate"]) + has_more_note(pages)

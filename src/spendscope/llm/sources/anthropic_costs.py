@@ -53,8 +53,9 @@ from typing import Any, ClassVar
 from spendscope.errors import RowError
 from spendscope.llm.events import EventBatch, billed_table, to_table
 from spendscope.llm.sources import register
-from spendscope.llm.sources.openai import bucket_results, buckets_of, has_more_note, text
-from spendscope.llm.sources.openai_costs import currency_code, exact_amount, read_exact_documents
+from spendscope.llm.sources.base import repeat_note
+from spendscope.llm.sources.openai import bucket_results, buckets_of, has_more_note, read_documents, text
+from spendscope.llm.sources.openai_costs import currency_code, exact_amount
 
 SOURCE = "anthropic_costs"
 PROVIDER = "anthropic"
@@ -90,7 +91,7 @@ class AnthropicCostsSource:
 
     def read(self, path: Path) -> EventBatch:
         file = str(path)
-        buckets, pages = buckets_of(read_exact_documents(path, PAGE_HINT), file, PAGE_HINT)
+        buckets, pages = buckets_of(read_documents(path, PAGE_HINT, exact=True), file, PAGE_HINT)
         lines: dict[str, dict] = {}
         long_context: dict[str, bool] = {}  # line id -> in the 200k-1M window
         unknown: set[str] = set()
@@ -188,9 +189,7 @@ def _notes(lines: list[dict], long_context: int, duplicates: int, unknown: set[s
     if counts["negative"]:
         notes.append(f"{counts['negative']:,} lines have a negative amount (credits or refunds): they are kept and "
                      "lower the billed total.")
-    if duplicates:
-        notes.append(f"{duplicates:,} results repeat the bucket and grouping of an earlier result: the later "
-                     "one is kept.")
+    notes += repeat_note(duplicates)
     refreshed = [p["data_refreshed_at"] for p in pages if isinstance(p.get("data_refreshed_at"), str)]
     if refreshed:
         notes.append(f"The report's data was refreshed at {max(refreshed)}: buckets after it are incomplete, and "

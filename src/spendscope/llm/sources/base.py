@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar, Protocol
 
-from spendscope.llm.events import EventBatch
+from spendscope.llm.events import TIERS, EventBatch
 
 HEAD_BYTES = 1 << 16
 
@@ -38,3 +38,15 @@ def read_head(path: Path) -> str:
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as fh:
         return fh.read(HEAD_BYTES).decode("utf-8-sig", errors="replace")
+
+
+def repeat_note(repeats: int, what: str = "results",
+                of: str = "the bucket and grouping of an earlier result") -> list[str]:
+    """The note for results a file holds twice (a restated pull saved beside the first)."""
+    return [f"{repeats:,} {what} repeat {of}: the later one is kept."] if repeats else []
+
+
+def tier_notes(tiers: set[str]) -> list[str]:
+    """The notes for service tiers outside EVENT_SCHEMA's."""
+    return [f"Service tier {tier!r} is not one of {', '.join(TIERS)}: its events are priced only where the catalog has "
+            "prices for that tier." for tier in sorted(tiers)]

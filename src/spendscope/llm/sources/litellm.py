@@ -66,6 +66,7 @@ from typing import Any, ClassVar
 from spendscope.errors import RowError
 from spendscope.llm.events import EventBatch, TokenCountError, split_inclusive, to_table
 from spendscope.llm.sources import register
+from spendscope.llm.sources.base import repeat_note
 
 SOURCE = "litellm"
 UTC = _dt.timezone.utc
@@ -230,8 +231,7 @@ def _notes(skipped: dict[str, int]) -> list[str]:
     if skipped["no_provider"]:
         notes.append(f"{skipped['no_provider']:,} records name no provider (custom_llm_provider): provider 'unknown', "
                      "so their tokens stay unpriced.")
-    if skipped["duplicate"]:
-        notes.append(f"{skipped['duplicate']:,} records repeat an earlier request id: the later one is kept.")
+    notes += repeat_note(skipped["duplicate"], "records", "an earlier request id")
     return notes
 
 

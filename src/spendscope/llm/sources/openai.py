@@ -51,12 +51,14 @@ from __future__ import annotations
 import datetime as _dt
 import gzip
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
 from spendscope.errors import RowError
 from spendscope.llm.events import TIERS, TOKEN_COLUMNS, EventBatch, TokenCountError, split_openai, to_table
 from spendscope.llm.sources import register
+from spendscope.llm.sources.base import repeat_note, tier_notes
 
 SOURCE = "openai_usage"
 PROVIDER = "openai"
@@ -115,8 +117,8 @@ class OpenAIUsageSource:
             results = bucket_results(bucket, file, number)
             if not results:
                 continue
-            start = _unix(bucket.get("start_time"), file, number, "start_time")
-            end = _unix(bucket.get("end_time"), file, number, "end_time")
+            start = unix_seconds(bucket.get("start_time"), file, number, "start_time")
+            end = unix_seconds(bucket.get("end_time"), file, number, "end_time")
             for result in results:
                 row += 1
                 event, endpoint = _event(result, start, end, file, row, counts)
@@ -135,9 +137,16 @@ class OpenAIUsageSource:
 
 # --- the file (shared with the Anthropic usage adapter) --------------------------------------------
 
-def read_documents(path: Path) -> list[Any]:
-    """The JSON documents of a file: the one document it holds, or one per line (JSON Lines)."""
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def read_documents(path: Path, hint: str = PAGE_HINT, exact: bool = False) -> list[Any]:
+    """The JSON documents of a file: the one document it holds, or one per line (JSON Lines).
+    ``exact``: every JSON number with a fraction or exponent is a ``Decimal`` read from its text (and
+    NaN/Infinity are refused), so amounts stay exact; ``hint`` says what a valid file looks like."""
     file = str(path)
+    options = {"parse_float": Decimal, "parse_constant": _no_constant} if exact else {}
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     with opener(path, "rb") as fh:
         data = fh.read()
@@ -148,7 +157,7 @@ def read_documents(path: Path) -> list[Any]:
     if not text.strip():
         return []
     try:
-        return [json.loads(text)]
+        return [json.loads(text, **options)]
     except ValueError as exc:
         whole = exc
     docs = []
@@ -156,12 +165,12 @@ def read_documents(path: Path) -> list[Any]:
         if not line.strip():
             continue
         try:
-            docs.append(json.loads(line))
+            docs.append(json.loads(line, **options))
         except ValueError:
             # not JSON Lines either: report where the document itself breaks
             where = f"line {whole.lineno}, column {whole.colno}: " if isinstance(whole, json.JSONDecodeError) else ""
             msg = whole.msg if isinstance(whole, json.JSONDecodeError) else str(whole)
-            raise RowError(file, None, None, f"is not valid JSON ({where}{msg}).", hint=PAGE_HINT) from whole
+            raise RowError(file, None, None, f"is not valid JSON ({where}{msg}).", hint=hint) from whole
     return docs
 
 
@@ -241,12 +250,13 @@ def has_more_note(pages: list[dict]) -> list[str]:
 
 # --- results to events -----------------------------------------------------------------------------
 
-def _unix(value: Any, file: str, bucket: int, column: str) -> _dt.datetime:
-    if isinstance(value, float) and value.is_integer():
+def unix_seconds(value: Any, file: str, bucket: int, column: str, api: str = "Usage API") -> _dt.datetime:
+    """A bucket bound in unix seconds (a whole number, also written as 1.0e9 or a whole Decimal)."""
+    if isinstance(value, (float, Decimal)) and not isinstance(value, bool) and value == int(value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise RowError(file, None, column, f"bucket {bucket}: {value!r} is not unix seconds.",
-                       hint="Usage API buckets carry start_time and end_time as unix seconds.")
+                       hint=f"{api} buckets carry start_time and end_time as unix seconds.")
     return _dt.datetime.fromtimestamp(value, tz=UTC)
 
 
@@ -344,11 +354,5 @@ def _notes(endpoints: dict[str, int], counts: dict[str, int], tiers: set[str], p
     if counts["cache_write"]:
         notes.append(f"{counts['cache_write']:,} completions results report cache-write tokens: they are counted as "
                      "uncached input (kept in tags as input_cache_write_tokens).")
-    for tier in sorted(tiers):
-        notes.append(f"Service tier {tier!r} is not one of {', '.join(TIERS)}: its events are priced only where "
-                     "the catalog has prices for that tier.")
-    if counts["duplicate"]:
-        notes.append(f"{counts['duplicate']:,} results repeat the bucket and grouping of an earlier result: the later "
-                     "one is kept.")
-    return notes + has_more_note(pages)
+    return notes + tier_notes(tiers) + repeat_note(counts["duplicate"]) + has_more_note(pages)
 

@@ -41,8 +41,6 @@ replaces the old line instead of adding to it. The organisation's id is not in t
 from __future__ import annotations
 
 import datetime as _dt
-import gzip
-import json
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -51,7 +49,8 @@ from typing import Any, ClassVar
 from spendscope.errors import RowError
 from spendscope.llm.events import EventBatch, billed_table, to_table
 from spendscope.llm.sources import register
-from spendscope.llm.sources.openai import bucket_results, buckets_of, has_more_note, text
+from spendscope.llm.sources.base import repeat_note
+from spendscope.llm.sources.openai import bucket_results, buckets_of, has_more_note, read_documents, text, unix_seconds
 
 SOURCE = "openai_costs"
 PROVIDER = "openai"
@@ -88,15 +87,15 @@ class OpenAICostsSource:
 
     def read(self, path: Path) -> EventBatch:
         file = str(path)
-        buckets, pages = buckets_of(read_exact_documents(path, PAGE_HINT), file, PAGE_HINT)
+        buckets, pages = buckets_of(read_documents(path, PAGE_HINT, exact=True), file, PAGE_HINT)
         lines: dict[str, dict] = {}
         duplicates = row = 0
         for number, bucket in enumerate(buckets, 1):
             results = bucket_results(bucket, file, number)
             if not results:
                 continue
-            start = _unix(bucket.get("start_time"), file, number, "start_time")
-            end = _unix(bucket.get("end_time"), file, number, "end_time")
+            start = unix_seconds(bucket.get("start_time"), file, number, "start_time", "Costs API")
+            end = unix_seconds(bucket.get("end_time"), file, number, "end_time", "Costs API")
             for result in results:
                 row += 1
                 line = _line(result, start, end, file, row)
@@ -110,46 +109,6 @@ class OpenAICostsSource:
 
 
 # --- the file and the amounts (shared with the Anthropic cost report adapter) -------------------------
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def read_exact_documents(path: Path, hint: str) -> list[Any]:
-    """The JSON documents of a file (one document, or one per line for JSON Lines), with every JSON
-    number that has a fraction or exponent parsed as ``Decimal`` from its text, so amounts stay exact.
-    (``openai.read_documents`` with ``parse_float=Decimal``.)"""
-    file = str(path)
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
-    with opener(path, "rb") as fh:
-        data = fh.read()
-    try:
-        content = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RowError(file, None, None, f"is not UTF-8 text ({exc}).") from exc
-    if not content.strip():
-        return []
-
-    def parse(s: str) -> Any:
-        return json.loads(s, parse_float=Decimal, parse_constant=_no_constant)
-
-    try:
-        return [parse(content)]
-    except ValueError as exc:
-        whole = exc
-    docs = []
-    for line in content.splitlines():
-        if not line.strip():
-            continue
-        try:
-            docs.append(parse(line))
-        except ValueError:
-            # not JSON Lines either: report where the document itself breaks
-            where = f"line {whole.lineno}, column {whole.colno}: " if isinstance(whole, json.JSONDecodeError) else ""
-            msg = whole.msg if isinstance(whole, json.JSONDecodeError) else str(whole)
-            raise RowError(file, None, None, f"is not valid JSON ({where}{msg}).", hint=hint) from whole
-    return docs
-
 
 def exact_amount(value: Any, file: str, row: int, column: str, *, shift: int = 0, hint: str | None = None) -> Decimal:
     """A JSON number (already a Decimal or int) or a decimal string, divided by ``10 ** shift`` (exactly:
@@ -246,15 +205,6 @@ def parse_line_item(line_item: str | None) -> tuple[str | None, str | None, str 
     return head, token_class, tier
 
 
-def _unix(value: Any, file: str, bucket: int, column: str) -> _dt.datetime:
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RowError(file, None, column, f"bucket {bucket}: {value!r} is not unix seconds.",
-                       hint="Costs API buckets carry start_time and end_time as unix seconds.")
-    return _dt.datetime.fromtimestamp(value, tz=UTC)
-
-
 def _line(result: dict, start: _dt.datetime, end: _dt.datetime, file: str, row: int) -> dict:
     obj = result.get("object")
     if obj is not None and obj != RESULT_OBJECT:
@@ -305,7 +255,4 @@ def _notes(lines: list[dict], duplicates: int, pages: list[dict]) -> list[str]:
     if counts["negative"]:
         notes.append(f"{counts['negative']:,} lines have a negative amount (credits or refunds): they are kept and "
                      "lower the billed total.")
-    if duplicates:
-        notes.append(f"{duplicates:,} results repeat the bucket and grouping of an earlier result: the later "
-                     "one is kept.")
-    return notes + currency_notes({x["currency"] for x in lines}) + has_more_note(pages)
+    return notes + repeat_note(duplicates) + currency_notes({x["currency"] for x in lines}) + has_more_note(pages)
