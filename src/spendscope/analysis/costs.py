@@ -160,14 +160,15 @@ class CostQuery:
         if metric in dims:
             raise ConfigError(f"Cannot group by the metric {metric!r} itself: it is what each row sums.",
                               hint="Group by other columns, or choose another metric.")
-        first, stop = _date(start, "from"), _date(end, "to")
+        first, stop = parse_date(start, "from"), parse_date(end, "to")
         if first and stop and stop <= first:
             raise ConfigError(f"The range from {first} to {stop} is empty: 'to' must be after 'from'.",
                               hint="'to' is the first day excluded; for a single day, set it to the day after 'from'.")
         return cls(dims, first, stop, granularity, metric, tuple(Filter.parse(w) for w in where))
 
 
-def _date(value, option: str) -> dt.date | None:
+def parse_date(value, option: str) -> dt.date | None:
+    """A --from/--to style day (YYYY-MM-DD), or a clear error naming the option."""
     if value is None or isinstance(value, dt.date):
         return value
     try:

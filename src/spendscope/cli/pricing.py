@@ -72,13 +72,10 @@ def update(
     import tempfile
     import urllib.request
 
-    from spendscope.errors import ConfigError
+    from spendscope.analysis.costs import parse_date
     from spendscope.llm.prices import read_price_file, store_prices
 
-    try:
-        since = dt.date.fromisoformat(start) if start else dt.datetime.now(dt.timezone.utc).date()
-    except ValueError as exc:
-        raise ConfigError(f"--from {start!r} is not a date.", hint="Use YYYY-MM-DD.") from exc
+    since = parse_date(start, "from") or dt.datetime.now(dt.timezone.utc).date()
     if location.startswith(("http://", "https://")):
         with tempfile.TemporaryDirectory() as tmp:
             target = Path(tmp) / ("prices.json" if location.lower().split("?")[0].endswith(".json") else "prices.csv")
@@ -103,13 +100,10 @@ def reprice(
     \b
         spendscope reprice --from 2026-07-01
     """
-    from spendscope.errors import ConfigError
+    from spendscope.analysis.costs import parse_date
     from spendscope.llm.ingest import reprice as run
 
-    try:
-        since = dt.date.fromisoformat(start) if start else None
-    except ValueError as exc:
-        raise ConfigError(f"--from {start!r} is not a date.", hint="Use YYYY-MM-DD.") from exc
+    since = parse_date(start, "from")
     with state(ctx).ledger() as ledger:
         result = run(ledger, since)
     out = console()
@@ -142,14 +136,10 @@ def llm(
         spendscope reconcile llm --from 2026-11-01
         spendscope reconcile llm --gaps --format csv
     """
-    from spendscope.errors import ConfigError
+    from spendscope.analysis.costs import parse_date
     from spendscope.llm.reconcile import reconcile_llm
 
-    try:
-        since = dt.date.fromisoformat(start) if start else None
-        until = dt.date.fromisoformat(end) if end else None
-    except ValueError as exc:
-        raise ConfigError(f"--from/--to {start or end!r} is not a date.", hint="Use YYYY-MM-DD.") from exc
+    since, until = parse_date(start, "from"), parse_date(end, "to")
     with state(ctx).ledger(read_only=True) as ledger:
         lines = reconcile_llm(ledger, since, until)
     if not lines and fmt == Format.table:

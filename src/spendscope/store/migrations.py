@@ -59,10 +59,8 @@ def _create(ledger: "Ledger", name: str, schema) -> None:
 
 
 def _create_llm_tables(ledger: "Ledger") -> None:
-    existing = ledger.tables()
-    for name, sch in ((s.USAGE_EVENTS, s.usage_events_schema()), (s.LLM_PRICES, s.LLM_PRICES_SCHEMA)):
-        if name not in existing:
-            ledger.con.create_table(name, schema=sch)
+    _create(ledger, s.USAGE_EVENTS, s.usage_events_schema())
+    _create(ledger, s.LLM_PRICES, s.LLM_PRICES_SCHEMA)
 
 
 MIGRATIONS: tuple[Migration, ...] = (

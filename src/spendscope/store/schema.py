@@ -80,23 +80,28 @@ LOAD_PARTITIONS_SCHEMA = ibis.schema(
 META_SCHEMA = ibis.schema({"key": dt.string, "value": dt.string})
 
 
+def _ledger_types(arrow_schema, extra: dict[str, dt.DataType]) -> ibis.Schema:
+    """A ledger table for rows of an Arrow schema: decimals as MONEY, timestamps in UTC, integers and
+    text as they are; then the ``extra`` columns the ledger adds."""
+    import pyarrow as pa
+
+    def ledger_type(t) -> dt.DataType:
+        if pa.types.is_decimal(t):
+            return MONEY
+        if pa.types.is_timestamp(t):
+            return UTC_TIMESTAMP
+        return dt.int64 if pa.types.is_integer(t) else dt.string
+
+    return ibis.schema({**{f.name: ledger_type(f.type) for f in arrow_schema}, **extra})
+
+
 # LLM usage at full detail (``llm.events.EVENT_SCHEMA``), as loaded and priced; ``costs`` holds its
 # roll-up. ``cost`` is null where some of the event's tokens have no price (``unpriced_tokens``).
 def usage_events_schema() -> ibis.Schema:
     from spendscope.llm.events import EVENT_SCHEMA
 
-    cols: dict[str, dt.DataType] = {}
-    for field in EVENT_SCHEMA:
-        if field.name == "reported_cost":
-            cols[field.name] = MONEY
-        elif field.name in ("start_time", "end_time"):
-            cols[field.name] = UTC_TIMESTAMP
-        elif str(field.type) == "int64":
-            cols[field.name] = dt.int64
-        else:
-            cols[field.name] = dt.string
-    cols.update({"load_id": dt.int64, "cost": MONEY, "unpriced_tokens": dt.int64, "price_model": dt.string})
-    return ibis.schema(cols)
+    return _ledger_types(EVENT_SCHEMA, {"load_id": dt.int64, "cost": MONEY, "unpriced_tokens": dt.int64,
+                                        "price_model": dt.string})
 
 
 LLM_PRICES_SCHEMA = ibis.schema(
@@ -122,13 +127,4 @@ def llm_billed_schema() -> ibis.Schema:
     """What the providers' cost reports billed (``llm.events.BILLED_SCHEMA``), as loaded."""
     from spendscope.llm.events import BILLED_SCHEMA
 
-    cols: dict[str, dt.DataType] = {}
-    for field in BILLED_SCHEMA:
-        if field.name == "amount":
-            cols[field.name] = MONEY
-        elif field.name in ("start_time", "end_time"):
-            cols[field.name] = UTC_TIMESTAMP
-        else:
-            cols[field.name] = dt.string
-    cols["load_id"] = dt.int64
-    return ibis.schema(cols)
+    return _ledger_types(BILLED_SCHEMA, {"load_id": dt.int64})
