@@ -48,9 +48,7 @@ class Native:
 def _run(con, focus: pa.Table, sql: str, totals_sql: str) -> Native:
     con.register("focus_month", focus)
     try:
-        table = con.execute(sql).arrow()
-        if isinstance(table, pa.RecordBatchReader):  # DuckDB >= 1.4 returns a reader
-            table = table.read_all()
+        table = con.execute(sql).to_arrow_table()
         con.register("native_month", table)
         try:
             rows, billed, effective = con.execute(totals_sql).fetchone()

@@ -165,8 +165,8 @@ def _store_events(ledger: Ledger, numbered: list, catalog: Catalog, loaded_at, r
               for load_id, _, batch, _ in numbered]
     events = pa.concat_tables(tables)
     load_ids = [n[0] for n in numbered]
-    prices = _unit_prices(con, events, catalog)  # for the new events and the stored ones they roll up with
-    _stage(con, events, prices)
+    _stage(con, "__usage_new", events)
+    _stage_prices(con, catalog)  # for the new events and the stored ones they roll up with
     partitions, covered = _store_and_roll_up(con, max(load_ids), dedupe=len(numbered) > 1)
     per_load = _per_load_partitions(con, load_ids)
     for load_id, uf, batch, digest in numbered:
@@ -206,27 +206,21 @@ def _partition(alias: str = "") -> str:
             f"CAST(date_trunc('month', {a}start_time) AS TIMESTAMPTZ) AS BillingPeriodStart")
 
 
-def _unit_prices(con, events: pa.Table | None, catalog: Catalog) -> pa.Table:
-    """USD per million tokens (and per token) for every (provider, model, tier, day, component) that
-    the events and the stored events of their partitions need; ``events=None``: all stored events."""
+def _stage_prices(con, catalog: Catalog) -> None:
+    """``__usage_prices``: USD per million tokens (and per token) for every (provider, model, tier,
+    day, component) that the events of ``__usage_new`` need, and the stored events they are rolled
+    up with (those of the same partition and day)."""
     key = "provider, model, coalesce(service_tier, 'standard') AS tier, CAST(start_time AS DATE) AS day"
-    if events is None:
-        sql = f"SELECT DISTINCT {key} FROM {s.USAGE_EVENTS} WHERE model IS NOT NULL"
-    else:
-        con.register("__usage_keys", events)
-        sql = f"""
-            WITH parts AS (SELECT DISTINCT {_partition()} FROM __usage_keys),
-            stored AS (SELECT {_partition('u')}, u.* FROM {s.USAGE_EVENTS} u)
-            SELECT DISTINCT {key} FROM __usage_keys WHERE model IS NOT NULL
-            UNION
-            SELECT DISTINCT {key} FROM stored
-            WHERE model IS NOT NULL AND (x_Source, ProviderName, BillingAccountId, BillingPeriodStart) IN (FROM parts)
-        """
-    try:
-        keys = con.execute(sql).fetchall()
-    finally:
-        if events is not None:
-            con.unregister("__usage_keys")
+    day = "CAST(date_trunc('day', start_time) AS TIMESTAMPTZ)"
+    keys = con.execute(f"""
+        WITH days AS (SELECT DISTINCT {_partition()}, {day} AS day FROM __usage_new)
+        SELECT DISTINCT {key} FROM __usage_new WHERE model IS NOT NULL
+        UNION
+        SELECT DISTINCT {key} FROM {s.USAGE_EVENTS} u
+        WHERE model IS NOT NULL AND EXISTS (
+          SELECT 1 FROM days d WHERE d.x_Source = u.source AND d.ProviderName = {_provider_sql('u.provider', 0)}
+            AND d.BillingAccountId = coalesce(u.account_id, 'unknown') AND d.day = {day.replace('start_time', 'u.start_time')})
+    """).fetchall()
     rows = {"provider": [], "model": [], "tier": [], "day": [], "component": [], "usd_per_million": [],
             "usd_per_token": [], "price_model": []}
     resolved: dict[tuple[str, str], object] = {}
@@ -250,11 +244,10 @@ def _unit_prices(con, events: pa.Table | None, catalog: Catalog) -> pa.Table:
             rows["usd_per_million"].append(price.usd_per_million)
             rows["usd_per_token"].append(per_token)
             rows["price_model"].append(f"{found.provider}/{found.model}")
-    return pa.table(rows, schema=pa.schema([("provider", pa.string()), ("model", pa.string()), ("tier", pa.string()),
-                                            ("day", pa.date32()), ("component", pa.string()),
-                                            ("usd_per_million", pa.decimal128(38, 18)),
-                                            ("usd_per_token", pa.decimal128(38, 18)),
-                                            ("price_model", pa.string())]))
+    _stage(con, "__usage_prices", pa.table(rows, schema=pa.schema([
+        ("provider", pa.string()), ("model", pa.string()), ("tier", pa.string()), ("day", pa.date32()),
+        ("component", pa.string()), ("usd_per_million", pa.decimal128(38, 18)),
+        ("usd_per_token", pa.decimal128(38, 18)), ("price_model", pa.string())])))
 
 
 def _components_sql(events: str) -> str:
@@ -266,15 +259,21 @@ def _components_sql(events: str) -> str:
     return " UNION ALL ".join(parts)
 
 
-def _stage(con, events: pa.Table, prices: pa.Table) -> None:
-    """The batch's events and unit prices as temporary tables (joins against DuckDB tables are
-    faster than against registered Arrow data)."""
-    for name, table in (("__usage_new", events), ("__usage_prices", prices)):
-        con.register("__arrow", table)
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM __arrow")
-        finally:
-            con.unregister("__arrow")
+def _stage(con, name: str, table: pa.Table) -> None:
+    """An Arrow table as the temporary table ``name`` (joins against DuckDB tables are faster than
+    against registered Arrow data)."""
+    con.register("__arrow", table)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM __arrow")
+    finally:
+        con.unregister("__arrow")
+
+
+def _stage_stored(con, where: str) -> int:
+    """The stored events matching ``where`` as ``__usage_new`` (to price and roll up again); how many."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE __usage_new AS "
+                f"SELECT {', '.join(EVENT_COLUMNS)}, load_id FROM {s.USAGE_EVENTS} {where}")
+    return con.execute("SELECT count(*) FROM __usage_new").fetchone()[0]
 
 
 def _delete_days(con, days: str) -> None:
@@ -478,36 +477,32 @@ class RepriceResult:
 
 def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | None = None) -> RepriceResult:
     """Price the stored usage events again with the current catalog, from the first day of
-    ``start``'s month (a month is rolled up as a whole), and rebuild their ``costs`` rows."""
+    ``start``'s month, and rebuild their ``costs`` rows."""
     if not ledger.target.is_duckdb:
         raise IngestError(f"LLM usage lives in DuckDB ledgers only for now, not {ledger.describe()}.")
     catalog = catalog or _catalog(ledger)
     con = ledger.duckdb
     month = start.replace(day=1) if start else None
     where = f"WHERE start_time >= TIMESTAMPTZ '{month.isoformat()} 00:00:00+00'" if month else ""
-    events = con.execute(f"SELECT {', '.join(EVENT_COLUMNS)}, load_id FROM {s.USAGE_EVENTS} {where}").arrow()
-    if isinstance(events, pa.RecordBatchReader):
-        events = events.read_all()
     before = con.execute(f"SELECT coalesce(sum(cost), 0) FROM {s.USAGE_EVENTS} {where}").fetchone()[0]
-    if events.num_rows == 0:
-        return RepriceResult(month, 0, 0, before, before, [], None)
-    prices = _unit_prices(con, events, catalog)
     load_id = ledger.next_load_id()
     with ledger.transaction():
-        _stage(con, events, prices)
+        n = _stage_stored(con, where)
+        if n == 0:
+            return RepriceResult(month, 0, 0, before, before, [], None)
+        _stage_prices(con, catalog)
         parts, _ = _store_and_roll_up(con, load_id, dedupe=False)
         after = con.execute(f"SELECT coalesce(sum(cost), 0) FROM {s.USAGE_EVENTS} {where}").fetchone()[0]
         ledger.insert_rows(s.LOADS, [{
             "load_id": load_id, "file": f"(reprice from {month or 'the first event'})", "content_hash": f"reprice-{load_id}",
-            "source": "llm_reprice", "format_version": "LLM usage repriced", "rows": events.num_rows, "billed_cost": after,
+            "source": "llm_reprice", "format_version": "LLM usage repriced", "rows": n, "billed_cost": after,
             "effective_cost": after, "loaded_at": _dt.datetime.now(_dt.timezone.utc), "spendscope_version": __version__,
-            "notes": json.dumps([f"repriced {events.num_rows} events: {before} -> {after} USD"])}])
+            "notes": json.dumps([f"repriced {n} events: {before} -> {after} USD"])}])
         unpriced = con.execute(f"""
             SELECT source, provider, coalesce(model, '(no model)'), count(*), sum(unpriced_tokens)
             FROM {s.USAGE_EVENTS} {where} {'AND' if where else 'WHERE'} unpriced_tokens > 0 GROUP BY ALL ORDER BY 5 DESC
         """).fetchall()
-    return RepriceResult(month, events.num_rows, len(parts), before, after, [UnpricedModel(*r) for r in unpriced],
-                         load_id)
+    return RepriceResult(month, n, len(parts), before, after, [UnpricedModel(*r) for r in unpriced], load_id)
 
 
 # -- the bill wins ---------------------------------------------------------------------------------
@@ -564,14 +559,9 @@ def refresh_usage(ledger: Ledger, start: _dt.date, end: _dt.date, catalog: Catal
         return 0
     window = (f"start_time >= TIMESTAMPTZ '{start.isoformat()} 00:00:00+00' "
               f"AND start_time < TIMESTAMPTZ '{end.isoformat()} 00:00:00+00'")
-    events = con.execute(f"SELECT {', '.join(EVENT_COLUMNS)}, load_id FROM {s.USAGE_EVENTS} WHERE {window}").arrow()
-    if isinstance(events, pa.RecordBatchReader):
-        events = events.read_all()
-    if events.num_rows == 0:
+    if _stage_stored(con, f"WHERE {window}") == 0:
         return 0
-    catalog = catalog or _catalog(ledger)
-    prices = _unit_prices(con, events, catalog)
-    _stage(con, events, prices)
+    _stage_prices(con, catalog or _catalog(ledger))
     day = "CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) AS day"
     con.execute(f"CREATE OR REPLACE TEMP TABLE __usage_days AS SELECT DISTINCT {_partition()}, {day} FROM __usage_new")
     _delete_days(con, "__usage_days")

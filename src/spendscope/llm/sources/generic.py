@@ -254,7 +254,6 @@ def _read_fast(path: Path):
     Each line is parsed once, into a struct of JSON values (``from_json``); the checks and
     conversions then work on those small values."""
     import duckdb
-    import pyarrow as pa
 
     from spendscope.llm.events import EVENT_SCHEMA
 
@@ -333,9 +332,7 @@ def _read_fast(path: Path):
             "count(*) FILTER (WHERE e.end_time < e.start_time) FROM ev").fetchone()
         if bad or rows == 0 or dupes or backwards:
             return None
-        table = con.execute("SELECT " + ", ".join(f"e.{n}" for n in EVENT_SCHEMA.names) + " FROM ev").arrow()
-        if isinstance(table, pa.RecordBatchReader):
-            table = table.read_all()
+        table = con.execute("SELECT " + ", ".join(f"e.{n}" for n in EVENT_SCHEMA.names) + " FROM ev").to_arrow_table()
         return table.cast(EVENT_SCHEMA)
     except duckdb.Error:
         return None  # the line-by-line reader names what DuckDB could not read
