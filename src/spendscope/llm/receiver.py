@@ -98,6 +98,7 @@ class SpanReceiver:
         self._thread: threading.Thread | None = None
         self.flushed_spans = 0
         self.last_error: str | None = None
+        self._pending = self._on_disk()  # bytes waiting: counted here, not by listing the spool per request
 
     # -- receiving ------------------------------------------------------------------------------
 
@@ -106,11 +107,12 @@ class SpanReceiver:
         events, notes = events_from_otlp(payload, "otel", file="OTLP request")
         if not events:
             return Accepted(0, notes)
-        if self.pending_bytes() > self.max_pending_bytes:
-            raise LedgerBusyError(f"The span receiver has {self.pending_bytes():,} bytes waiting to be loaded.",
+        if self._pending > self.max_pending_bytes:
+            raise LedgerBusyError(f"The span receiver has {self._pending:,} bytes waiting to be loaded.",
                                   hint="Retry later; the ledger may be locked by a long ingest.")
         line = json.dumps(payload, separators=(",", ":"), ensure_ascii=False) + "\n"
         with self._lock:
+            self._pending += len(line.encode("utf-8"))
             if self._current is None:
                 (self.spool / "loaded").mkdir(parents=True, exist_ok=True)
                 stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
@@ -120,6 +122,10 @@ class SpanReceiver:
         return Accepted(len(events), notes)
 
     def pending_bytes(self) -> int:
+        """Bytes of spooled requests not loaded yet."""
+        return self._pending
+
+    def _on_disk(self) -> int:
         if not self.spool.exists():
             return 0
         return sum(p.stat().st_size for p in self.spool.glob("spans-*.jsonl*") if p.is_file())
@@ -153,6 +159,8 @@ class SpanReceiver:
             log.warning("span receiver: %d spool file(s) not loaded yet: %s", len(pending), exc)
         finally:
             LEDGER_LOCK.release_write()
+        with self._lock:
+            self._pending = self._on_disk()
         self.flushed_spans += loaded
         return loaded
 
