@@ -115,10 +115,9 @@ def run_demo(ctx, *, seed, scale, months, out, serve, host, port, native=True) -
         out_console.print(f"Loaded {loaded.rows:,} rows from {fresh} new files into {ledger.describe()} "
                           f"({len(loaded.files) - fresh} already loaded).")
         _warn_stale_demo_loads(ledger, out, (*result.files, *result.usage_files))
-        unpriced = sorted({n.split(":", 1)[1].split(", have no price")[0].strip() for f in loaded.files for n in f.notes
-                           if n.startswith("UNPRICED:")})
-        for note in unpriced:
-            out_console.print(f"[yellow]Unpriced LLM usage:[/yellow] {note}: no catalog price, kept out of costs "
+        for u in loaded.unpriced:
+            out_console.print(f"[yellow]Unpriced LLM usage:[/yellow] {u.events:,} events of model {u.model!r} "
+                              f"({u.provider}), {u.tokens:,} tokens: no catalog price, kept out of costs "
                               "(`spendscope reconcile llm`, `spendscope prices update`).")
         summary = summarize(ledger)
     render_summary(summary)

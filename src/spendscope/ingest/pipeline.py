@@ -90,6 +90,7 @@ class IngestResult:
     files: list[FileResult]
     skipped: list[str] = field(default_factory=list)  # side files a folder held that no source reads
     superseded: list[str] = field(default_factory=list)  # data files an export's manifest does not list
+    unpriced: list = field(default_factory=list)  # LLM usage of models the price catalog does not know
 
     @property
     def loaded(self) -> list[FileResult]:
@@ -188,6 +189,11 @@ def _plan(ledger: Ledger, paths: list[str], source: str | None):
     return todo, unchanged, skipped, superseded, usage_files
 
 
+def _add_usage(result: IngestResult, usage) -> None:
+    result.files += usage.files
+    result.unpriced += usage.unpriced
+
+
 def _refresh_llm_usage(ledger: Ledger, loaded) -> None:
     """After bills load, the LLM usage estimates of their periods step aside where the bills now
     price the same usage, or come back where a restated bill no longer does (``llm.ingest``)."""
@@ -248,7 +254,7 @@ def ingest(
     if not todo:
         result = IngestResult(unchanged, skipped, superseded)
         if usage is not None:
-            result.files += store_usage(ledger, usage).files
+            _add_usage(result, store_usage(ledger, usage))
         return result
     if not ledger.target.is_duckdb:
         writers.recover(ledger)
@@ -333,7 +339,7 @@ def ingest(
     result = IngestResult(unchanged + [r for r, _ in loaded], skipped, superseded)
     _refresh_llm_usage(ledger, loaded)
     if usage is not None:
-        result.files += store_usage(ledger, usage).files
+        _add_usage(result, store_usage(ledger, usage))
     return result
 
 
