@@ -77,7 +77,8 @@ def _catalog(ledger: Ledger) -> Catalog:
     return Catalog.load(ledger, (ledger.settings.section("pricing") or {}).get("overrides", {}))
 
 
-def _provider_sql(column: str, index: int) -> str:
+def provider_sql(column: str, index: int) -> str:
+    """SQL for the ProviderName (``index`` 0) or ServiceName (1) of the seller in ``column``."""
     whens = " ".join(f"WHEN '{k}' THEN '{v[index]}'" for k, v in PROVIDERS.items())
     fallback = f"upper(substr({column}, 1, 1)) || substr({column}, 2)" if index == 0 else f"{column} || ' API'"
     return f"CASE {column} {whens} ELSE {fallback} END"
@@ -201,7 +202,7 @@ def _store_events(ledger: Ledger, numbered: list, catalog: Catalog, loaded_at, r
 
 def _partition(alias: str = "") -> str:
     a = f"{alias}." if alias else ""
-    return (f"{a}source AS x_Source, {_provider_sql(a + 'provider', 0)} AS ProviderName, "
+    return (f"{a}source AS x_Source, {provider_sql(a + 'provider', 0)} AS ProviderName, "
             f"coalesce({a}account_id, 'unknown') AS BillingAccountId, "
             f"CAST(date_trunc('month', {a}start_time) AS TIMESTAMPTZ) AS BillingPeriodStart")
 
@@ -218,7 +219,7 @@ def _stage_prices(con, catalog: Catalog) -> None:
         UNION
         SELECT DISTINCT {key} FROM {s.USAGE_EVENTS} u
         WHERE model IS NOT NULL AND EXISTS (
-          SELECT 1 FROM days d WHERE d.x_Source = u.source AND d.ProviderName = {_provider_sql('u.provider', 0)}
+          SELECT 1 FROM days d WHERE d.x_Source = u.source AND d.ProviderName = {provider_sql('u.provider', 0)}
             AND d.BillingAccountId = coalesce(u.account_id, 'unknown') AND d.day = {day.replace('start_time', 'u.start_time')})
     """).fetchall()
     rows = {"provider": [], "model": [], "tier": [], "day": [], "component": [], "usd_per_million": [],
@@ -394,7 +395,7 @@ def _roll_up(con, load_id: int) -> None:
           SELECT u.* FROM {s.USAGE_EVENTS} u
           WHERE u.cost IS NOT NULL AND EXISTS (
             SELECT 1 FROM __usage_days p WHERE p.x_Source = u.source
-              AND p.ProviderName = {_provider_sql('u.provider', 0)}
+              AND p.ProviderName = {provider_sql('u.provider', 0)}
               AND p.BillingAccountId = coalesce(u.account_id, 'unknown')
               AND p.BillingPeriodStart = CAST(date_trunc('month', u.start_time) AS TIMESTAMPTZ)
               AND p.day = CAST(date_trunc('day', u.start_time) AS TIMESTAMPTZ))
@@ -422,9 +423,9 @@ def _roll_up(con, load_id: int) -> None:
           'Usage' AS ChargeCategory, 'Usage-Based' AS ChargeFrequency, 'Standard' AS PricingCategory,
           model || ' ' || lower(token_class) || ' tokens' || CASE WHEN tier <> 'standard' THEN ' (' || tier || ')' ELSE '' END
             AS ChargeDescription,
-          {_provider_sql('provider', 0)} AS ProviderName, {_provider_sql('provider', 0)} AS PublisherName,
-          {_provider_sql('provider', 0)} AS InvoiceIssuerName, {_provider_sql('provider', 0)} AS ServiceProviderName,
-          {_provider_sql('provider', 1)} AS ServiceName, 'AI and Machine Learning' AS ServiceCategory,
+          {provider_sql('provider', 0)} AS ProviderName, {provider_sql('provider', 0)} AS PublisherName,
+          {provider_sql('provider', 0)} AS InvoiceIssuerName, {provider_sql('provider', 0)} AS ServiceProviderName,
+          {provider_sql('provider', 1)} AS ServiceName, 'AI and Machine Learning' AS ServiceCategory,
           'Generative AI' AS ServiceSubcategory,
           coalesce(project_id, workspace_id) AS SubAccountId, region AS RegionId,
           '1000000 Tokens' AS PricingUnit,
@@ -444,7 +445,7 @@ def _roll_up(con, load_id: int) -> None:
 
 def _per_load_partitions(con, load_ids: list[int]) -> dict[int, list[dict]]:
     rows = con.execute(f"""
-        SELECT load_id, source, {_provider_sql('provider', 0)}, coalesce(account_id, 'unknown'),
+        SELECT load_id, source, {provider_sql('provider', 0)}, coalesce(account_id, 'unknown'),
                CAST(date_trunc('month', start_time) AS TIMESTAMPTZ), coalesce(sum(cost), 0)
         FROM {s.USAGE_EVENTS} WHERE load_id IN ({', '.join(map(str, load_ids))}) GROUP BY ALL ORDER BY ALL
     """).fetchall()
@@ -507,7 +508,7 @@ def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | No
 
 # -- the bill wins ---------------------------------------------------------------------------------
 
-def _usage_source_names() -> list[str]:
+def estimate_sources() -> list[str]:
     """The sources whose costs rows are estimates (not a provider's cost report)."""
     from spendscope.llm.sources import usage_sources
 
@@ -524,7 +525,7 @@ def apply_coverage(con, days: str = "__usage_days") -> int:
 
     from spendscope.llm.models import cover_key
 
-    names = ", ".join(f"'{n}'" for n in _usage_source_names())
+    names = ", ".join(f"'{n}'" for n in estimate_sources())
     rows = con.execute(f"""
         SELECT DISTINCT x_Source IN ({names}) AS usage, ProviderName, CAST(ChargePeriodStart AS DATE) AS day, x_Model
         FROM {s.COSTS}
@@ -718,7 +719,7 @@ def _roll_up_billed(con, load_id: int) -> None:
               CASE WHEN g.amount < 0 THEN NULL ELSE 'Usage-Based' END AS ChargeFrequency,
               description AS ChargeDescription, ProviderName, ProviderName AS PublisherName,
               ProviderName AS InvoiceIssuerName, ProviderName AS ServiceProviderName,
-              {_provider_sql('provider', 1)} AS ServiceName, 'AI and Machine Learning' AS ServiceCategory,
+              {provider_sql('provider', 1)} AS ServiceName, 'AI and Machine Learning' AS ServiceCategory,
               'Generative AI' AS ServiceSubcategory, g.project_id AS SubAccountId, x_Source,
               {load_id} AS x_LoadId, CASE WHEN model IS NOT NULL THEN 'Inference' END AS x_AiWorkload,
               CASE WHEN model IS NOT NULL THEN 'llm-cost-report' END AS x_AiRule, token_class AS x_TokenClass,

@@ -74,7 +74,7 @@ class Line:
 def reconcile_llm(ledger, start: _dt.date | None = None, end: _dt.date | None = None) -> list[Line]:
     """Event-derived against billed cost per provider, day and model (``start`` inclusive, ``end``
     exclusive), billed lines first by largest gap."""
-    from spendscope.llm.ingest import _provider_sql, _usage_source_names
+    from spendscope.llm.ingest import provider_sql, estimate_sources
 
     if not ledger.target.is_duckdb or s.USAGE_EVENTS not in ledger.tables():
         return []
@@ -89,13 +89,13 @@ def reconcile_llm(ledger, start: _dt.date | None = None, end: _dt.date | None = 
         window_e.append(f"start_time < TIMESTAMPTZ '{end.isoformat()} 00:00:00+00'")
         window_b.append(f"ChargePeriodStart < TIMESTAMPTZ '{end.isoformat()} 00:00:00+00'")
     events = con.execute(f"""
-        SELECT {_provider_sql('provider', 0)}, CAST(start_time AS DATE), coalesce(model, '(no model)'),
+        SELECT {provider_sql('provider', 0)}, CAST(start_time AS DATE), coalesce(model, '(no model)'),
                coalesce(service_tier, 'standard'), count(*), coalesce(sum(cost), 0), sum(unpriced_tokens),
                sum(coalesce(cached_input_tokens, 0)),
                sum({' + '.join(f'coalesce({c}, 0)' for c in _token_columns())})
         FROM {s.USAGE_EVENTS} WHERE {' AND '.join(window_e)} GROUP BY ALL
     """).fetchall()
-    names = ", ".join(f"'{n}'" for n in _usage_source_names())
+    names = ", ".join(f"'{n}'" for n in estimate_sources())
     bills = con.execute(f"""
         SELECT ProviderName, CAST(ChargePeriodStart AS DATE), x_Model, sum(BilledCost)
         FROM {s.COSTS}
