@@ -163,3 +163,30 @@ def test_two_files_of_one_ingest_with_the_same_event_keep_the_later(ledger, tmp_
     stored = ledger.duckdb.sql("SELECT event_id, input_tokens, load_id FROM usage_events ORDER BY 1").fetchall()
     assert stored == [("req-1", 300, 2), ("req-2", 1, 1)]
     assert ledger.duckdb.sql("SELECT sum(ConsumedQuantity) FROM costs").fetchone()[0] == 301
+
+
+def test_a_malformed_usage_file_stops_the_whole_ingest_and_the_ledger_stays_as_it_was(tmp_path):
+    import json
+
+    import pytest as _pytest
+
+    from spendscope.errors import RowError
+    from spendscope.ingest.pipeline import ingest
+    from tests.conftest import SAMPLE_FOCUS
+
+    good = {"schema": "spendscope.usage.v1", "event_id": "a", "provider": "openai", "model": "gpt-4o",
+            "start_time": "2026-11-03T10:00:00Z", "input_tokens": 10}
+    first = tmp_path / "first.jsonl"
+    first.write_text(json.dumps(good) + "\n")
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**good, "event_id": "b"}) + "\n" + json.dumps({**good, "event_id": "c", "input_tokens": -5}) + "\n")
+    with Ledger.open(db=":memory:") as ledger:
+        ingest(ledger, [str(first)])
+        before = [ledger.duckdb.sql(f"SELECT count(*) FROM {t}").fetchone()[0]
+                  for t in ("costs", "usage_events", "loads", "load_partitions")]
+        with _pytest.raises(RowError) as err:
+            ingest(ledger, [str(SAMPLE_FOCUS), str(bad)])  # a good bill and a bad usage file in one ingest
+        assert "bad.jsonl" in str(err.value) and "row 2" in str(err.value) and "input_tokens" in str(err.value)
+        after = [ledger.duckdb.sql(f"SELECT count(*) FROM {t}").fetchone()[0]
+                 for t in ("costs", "usage_events", "loads", "load_partitions")]
+        assert after == before
