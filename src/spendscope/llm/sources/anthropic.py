@@ -51,8 +51,8 @@ from spendscope.errors import RowError
 from spendscope.llm.events import TIERS, TOKEN_COLUMNS, EventBatch, TokenCountError, split_anthropic, to_table
 from spendscope.llm.sources import register
 from spendscope.llm.sources.base import repeat_note, tier_notes
-from spendscope.llm.sources.openai import (bucket_results, buckets_of, count, has_more_note, read_documents, tags_json,
-                                           text)
+from spendscope.llm.sources.openai import (bucket_items, buckets_of, count, has_more_note, keep_last, read_documents,
+                                           rfc3339, tags_json, text)
 
 SOURCE = "anthropic_usage"
 PROVIDER = "anthropic"
@@ -86,39 +86,23 @@ class AnthropicUsageSource:
     def read(self, path: Path) -> EventBatch:
         file = str(path)
         buckets, pages = buckets_of(read_documents(path, PAGE_HINT), file, PAGE_HINT)
-        events: dict[str, dict] = {}
-        counts = {"duplicate": 0, "no_model": 0, "long_context": 0, "web_search": 0}
+        counts = {"no_model": 0, "long_context": 0, "web_search": 0}
         tiers: set[str] = set()
-        row = 0
-        for number, bucket in enumerate(buckets, 1):
-            results = bucket_results(bucket, file, number)
-            if not results:
-                continue
-            start = _time(bucket.get("starting_at"), file, number, "starting_at")
-            end = _time(bucket.get("ending_at"), file, number, "ending_at")
-            for result in results:
-                row += 1
-                event = _event(result, start, end, file, row, counts)
-                if event["service_tier"] not in TIERS:
-                    tiers.add(event["service_tier"])
-                if event["event_id"] in events:
-                    counts["duplicate"] += 1
-                    del events[event["event_id"]]  # the later result wins, and keeps the file's order
-                events[event["event_id"]] = event
-        return EventBatch(to_table(list(events.values())), "Anthropic usage report (messages)",
+
+        def bounds(bucket: dict, number: int) -> tuple[_dt.datetime, _dt.datetime]:
+            return (rfc3339(bucket.get("starting_at"), file, number, "starting_at"),
+                    rfc3339(bucket.get("ending_at"), file, number, "ending_at"))
+
+        def event_of(start: _dt.datetime, end: _dt.datetime, row: int, result: dict) -> dict:
+            event = _event(result, start, end, file, row, counts)
+            if event["service_tier"] not in TIERS:
+                tiers.add(event["service_tier"])
+            return event
+
+        events, counts["duplicate"] = keep_last((event_of(*item) for item in bucket_items(buckets, file, bounds)),
+                                                "event_id")
+        return EventBatch(to_table(events), "Anthropic usage report (messages)",
                           _notes(counts, tiers, pages))
-
-
-def _time(value: Any, file: str, bucket: int, column: str) -> _dt.datetime:
-    """An RFC 3339 bucket bound as a UTC datetime."""
-    try:
-        when = _dt.datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        when = None
-    if when is None:
-        raise RowError(file, None, column, f"bucket {bucket}: {value!r} is not an RFC 3339 time.",
-                       hint="Usage report buckets carry starting_at and ending_at, e.g. 2025-08-01T00:00:00Z.")
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _event(result: dict, start: _dt.datetime, end: _dt.datetime, file: str, row: int, counts: dict[str, int]) -> dict:

@@ -48,13 +48,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from spendscope.errors import RowError
 from spendscope.llm.events import EventBatch, billed_table, to_table
 from spendscope.llm.sources import register
 from spendscope.llm.sources.base import repeat_note
-from spendscope.llm.sources.openai import bucket_results, buckets_of, has_more_note, read_documents, text
+from spendscope.llm.sources.openai import bucket_items, buckets_of, has_more_note, keep_last, read_documents, rfc3339, text
 from spendscope.llm.sources.openai_costs import currency_code, exact_amount
 
 SOURCE = "anthropic_costs"
@@ -92,43 +92,26 @@ class AnthropicCostsSource:
     def read(self, path: Path) -> EventBatch:
         file = str(path)
         buckets, pages = buckets_of(read_documents(path, PAGE_HINT, exact=True), file, PAGE_HINT)
-        lines: dict[str, dict] = {}
         long_context: dict[str, bool] = {}  # line id -> in the 200k-1M window
         unknown: set[str] = set()
-        duplicates = row = 0
-        for number, bucket in enumerate(buckets, 1):
+        for bucket in buckets:
             if "results" not in bucket and "actor" in bucket:
                 raise RowError(file, None, "results", "is a per-user cost report row (user_cost_report): it has no "
                                "time buckets.", hint="Pull GET /v1/organizations/analytics/cost_report instead.")
-            results = bucket_results(bucket, file, number)
-            if not results:
-                continue
-            start = _time(bucket.get("starting_at"), file, number, "starting_at")
-            end = _time(bucket.get("ending_at"), file, number, "ending_at")
-            for result in results:
-                row += 1
-                line = _line(result, start, end, file, row, unknown)
-                if line["line_id"] in lines:
-                    duplicates += 1
-                    del lines[line["line_id"]]  # the later result wins, and keeps the file's order
-                lines[line["line_id"]] = line
-                long_context[line["line_id"]] = result.get("context_window") == "200k-1M"
-        kept = list(lines.values())
+
+        def bounds(bucket: dict, number: int) -> tuple[_dt.datetime, _dt.datetime]:
+            return (rfc3339(bucket.get("starting_at"), file, number, "starting_at", "Cost report"),
+                    rfc3339(bucket.get("ending_at"), file, number, "ending_at", "Cost report"))
+
+        def line_of(start: _dt.datetime, end: _dt.datetime, row: int, result: dict) -> dict:
+            line = _line(result, start, end, file, row, unknown)
+            long_context[line["line_id"]] = result.get("context_window") == "200k-1M"
+            return line
+
+        kept, duplicates = keep_last((line_of(*item) for item in bucket_items(buckets, file, bounds)), "line_id")
         return EventBatch(table=to_table([]), format_version="Anthropic cost report",
                           notes=_notes(kept, sum(long_context.values()), duplicates, unknown, pages),
                           billed=billed_table(kept))
-
-
-def _time(value: Any, file: str, bucket: int, column: str) -> _dt.datetime:
-    """An RFC 3339 bucket bound as a UTC datetime."""
-    try:
-        when = _dt.datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        when = None
-    if when is None:
-        raise RowError(file, None, column, f"bucket {bucket}: {value!r} is not an RFC 3339 time.",
-                       hint="Cost report buckets carry starting_at and ending_at, e.g. 2025-08-01T00:00:00Z.")
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _line(result: dict, start: _dt.datetime, end: _dt.datetime, file: str, row: int, unknown: set[str]) -> dict:

@@ -53,7 +53,7 @@ import gzip
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Iterable, Iterator
 
 from spendscope.errors import RowError
 from spendscope.llm.events import TIERS, TOKEN_COLUMNS, EventBatch, TokenCountError, split_openai, to_table
@@ -107,31 +107,27 @@ class OpenAIUsageSource:
 
     def read(self, path: Path) -> EventBatch:
         file = str(path)
-        buckets, pages = buckets_of(read_documents(path), file, PAGE_HINT)
-        events: dict[str, dict] = {}
+        buckets, pages = buckets_of(read_documents(path, PAGE_HINT), file, PAGE_HINT)
         endpoints: dict[str, int] = {}
-        counts = {"modality": 0, "cache_write": 0, "duplicate": 0, "no_model": 0}
+        counts = {"modality": 0, "cache_write": 0, "no_model": 0}
         tiers: set[str] = set()
-        row = 0
-        for number, bucket in enumerate(buckets, 1):
-            results = bucket_results(bucket, file, number)
-            if not results:
-                continue
-            start = unix_seconds(bucket.get("start_time"), file, number, "start_time")
-            end = unix_seconds(bucket.get("end_time"), file, number, "end_time")
-            for result in results:
-                row += 1
-                event, endpoint = _event(result, start, end, file, row, counts)
-                endpoints[endpoint] = endpoints.get(endpoint, 0) + 1
-                counts["no_model"] += endpoint in TOKEN_ENDPOINTS and event["model"] is None
-                if event["service_tier"] not in TIERS:
-                    tiers.add(event["service_tier"])
-                if event["event_id"] in events:
-                    counts["duplicate"] += 1
-                    del events[event["event_id"]]  # the later result wins, and keeps the file's order
-                events[event["event_id"]] = event
+
+        def bounds(bucket: dict, number: int) -> tuple[_dt.datetime, _dt.datetime]:
+            return (unix_seconds(bucket.get("start_time"), file, number, "start_time"),
+                    unix_seconds(bucket.get("end_time"), file, number, "end_time"))
+
+        def event_of(start: _dt.datetime, end: _dt.datetime, row: int, result: dict) -> dict:
+            event, endpoint = _event(result, start, end, file, row, counts)
+            endpoints[endpoint] = endpoints.get(endpoint, 0) + 1
+            counts["no_model"] += endpoint in TOKEN_ENDPOINTS and event["model"] is None
+            if event["service_tier"] not in TIERS:
+                tiers.add(event["service_tier"])
+            return event
+
+        events, counts["duplicate"] = keep_last((event_of(*item) for item in bucket_items(buckets, file, bounds)),
+                                                "event_id")
         kinds = "+".join(endpoints) or "no results"
-        return EventBatch(to_table(list(events.values())), f"OpenAI usage API ({kinds})",
+        return EventBatch(to_table(events), f"OpenAI usage API ({kinds})",
                           _notes(endpoints, counts, tiers, pages))
 
 
@@ -258,6 +254,45 @@ def unix_seconds(value: Any, file: str, bucket: int, column: str, api: str = "Us
         raise RowError(file, None, column, f"bucket {bucket}: {value!r} is not unix seconds.",
                        hint=f"{api} buckets carry start_time and end_time as unix seconds.")
     return _dt.datetime.fromtimestamp(value, tz=UTC)
+
+
+def rfc3339(value: Any, file: str, bucket: int, column: str, api: str = "Usage report") -> _dt.datetime:
+    """A bucket bound written as RFC 3339 text (Anthropic's reports), as a UTC datetime."""
+    try:
+        when = _dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        when = None
+    if when is None:
+        raise RowError(file, None, column, f"bucket {bucket}: {value!r} is not an RFC 3339 time.",
+                       hint=f"{api} buckets carry starting_at and ending_at, e.g. 2025-08-01T00:00:00Z.")
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def bucket_items(buckets: list[dict], file: str, bounds) -> Iterator[tuple[_dt.datetime, _dt.datetime, int, dict]]:
+    """(start, end, row, result) for every result of every bucket, row counted across buckets from 1;
+    ``bounds(bucket, number)`` gives a bucket's start and end (read only for buckets with results)."""
+    row = 0
+    for number, bucket in enumerate(buckets, 1):
+        results = bucket_results(bucket, file, number)
+        if not results:
+            continue
+        start, end = bounds(bucket, number)
+        for result in results:
+            row += 1
+            yield start, end, row, result
+
+
+def keep_last(items: Iterable[dict], key: str) -> tuple[list[dict], int]:
+    """The items with the later of each repeated ``key`` kept (at its later place: a restated bucket
+    saved after the first), and how many were repeats."""
+    kept: dict[str, dict] = {}
+    repeats = 0
+    for item in items:
+        if item[key] in kept:
+            repeats += 1
+            del kept[item[key]]
+        kept[item[key]] = item
+    return list(kept.values()), repeats
 
 
 def _event(result: dict, start: _dt.datetime, end: _dt.datetime, file: str, row: int,

@@ -50,7 +50,8 @@ from spendscope.errors import RowError
 from spendscope.llm.events import EventBatch, billed_table, to_table
 from spendscope.llm.sources import register
 from spendscope.llm.sources.base import repeat_note
-from spendscope.llm.sources.openai import bucket_results, buckets_of, has_more_note, read_documents, text, unix_seconds
+from spendscope.llm.sources.openai import (bucket_items, buckets_of, has_more_note, keep_last, read_documents, text,
+                                           unix_seconds)
 
 SOURCE = "openai_costs"
 PROVIDER = "openai"
@@ -88,22 +89,13 @@ class OpenAICostsSource:
     def read(self, path: Path) -> EventBatch:
         file = str(path)
         buckets, pages = buckets_of(read_documents(path, PAGE_HINT, exact=True), file, PAGE_HINT)
-        lines: dict[str, dict] = {}
-        duplicates = row = 0
-        for number, bucket in enumerate(buckets, 1):
-            results = bucket_results(bucket, file, number)
-            if not results:
-                continue
-            start = unix_seconds(bucket.get("start_time"), file, number, "start_time", "Costs API")
-            end = unix_seconds(bucket.get("end_time"), file, number, "end_time", "Costs API")
-            for result in results:
-                row += 1
-                line = _line(result, start, end, file, row)
-                if line["line_id"] in lines:
-                    duplicates += 1
-                    del lines[line["line_id"]]  # the later result wins, and keeps the file's order
-                lines[line["line_id"]] = line
-        kept = list(lines.values())
+
+        def bounds(bucket: dict, number: int) -> tuple[_dt.datetime, _dt.datetime]:
+            return (unix_seconds(bucket.get("start_time"), file, number, "start_time", "Costs API"),
+                    unix_seconds(bucket.get("end_time"), file, number, "end_time", "Costs API"))
+
+        kept, duplicates = keep_last((_line(result, start, end, file, row)
+                                      for start, end, row, result in bucket_items(buckets, file, bounds)), "line_id")
         return EventBatch(table=to_table([]), format_version="OpenAI costs API", notes=_notes(kept, duplicates, pages),
                           billed=billed_table(kept))
 
