@@ -31,6 +31,7 @@ contradict each other (more cached tokens than input tokens) instead of producin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation, localcontext
 
 import pyarrow as pa
 
@@ -71,6 +72,30 @@ EVENT_SCHEMA = pa.schema([
 ])
 EVENT_COLUMNS = tuple(EVENT_SCHEMA.names)
 TIERS = ("standard", "batch", "priority", "flex")
+
+
+class AmountTooLarge(ValueError):
+    """An amount with more than 20 digits before the point (decimal128(38, 18) holds 20)."""
+
+
+def usd(value) -> Decimal:
+    """An amount as the usage tables hold it (decimal128(38, 18)): a float through its shortest repr,
+    text as written, an int or Decimal as it is; rounded half-even to 18 places. ValueError where it
+    is not a finite number (AmountTooLarge where it does not fit)."""
+    if value is None or isinstance(value, (bool, list, dict)):
+        raise ValueError(f"{value!r} is not a number")
+    try:
+        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError) as exc:
+        raise ValueError(f"{value!r} is not a number") from exc
+    if not d.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    with localcontext() as ctx:
+        ctx.prec = 60
+        d = d.quantize(Decimal("1e-18"))
+    if d.adjusted() >= 20:
+        raise AmountTooLarge(f"{value!r} has more than 20 digits before the point")
+    return d
 
 
 class TokenCountError(ValueError):

@@ -50,9 +50,9 @@ from typing import Any, ClassVar
 from spendscope.errors import RowError
 from spendscope.llm.events import TIERS, TOKEN_COLUMNS, EventBatch, TokenCountError, split_anthropic, to_table
 from spendscope.llm.sources import register
-from spendscope.llm.sources.base import repeat_note, tier_notes
-from spendscope.llm.sources.openai import (bucket_items, buckets_of, count, has_more_note, keep_last, read_documents,
-                                           rfc3339, tags_json, text)
+from spendscope.llm.sources.base import keep_last, repeat_note, tier_notes
+from spendscope.llm.sources.openai import (bucket_items, buckets_of, count, has_more_note, read_documents, rfc3339,
+                                           tags_json, text)
 
 SOURCE = "anthropic_usage"
 PROVIDER = "anthropic"

@@ -53,8 +53,8 @@ from typing import ClassVar
 from spendscope.errors import RowError
 from spendscope.llm.events import EventBatch, billed_table, to_table
 from spendscope.llm.sources import register
-from spendscope.llm.sources.base import repeat_note
-from spendscope.llm.sources.openai import bucket_items, buckets_of, has_more_note, keep_last, read_documents, rfc3339, text
+from spendscope.llm.sources.base import keep_last, repeat_note
+from spendscope.llm.sources.openai import bucket_items, buckets_of, has_more_note, read_documents, rfc3339, text
 from spendscope.llm.sources.openai_costs import currency_code, exact_amount
 
 SOURCE = "anthropic_costs"

@@ -12,7 +12,7 @@ and returns nothing, so nothing of a bad file is loaded.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import ClassVar, Iterable, Protocol
 
 from spendscope.llm.events import TIERS, EventBatch
 
@@ -50,3 +50,16 @@ def tier_notes(tiers: set[str]) -> list[str]:
     """The notes for service tiers outside EVENT_SCHEMA's."""
     return [f"Service tier {tier!r} is not one of {', '.join(TIERS)}: its events are priced only where the catalog has "
             "prices for that tier." for tier in sorted(tiers)]
+
+
+def keep_last(items: Iterable[dict], key: str) -> tuple[list[dict], int]:
+    """The items with the later of each repeated ``key`` kept (at its later place: a restated bucket
+    saved after the first), and how many were repeats."""
+    kept: dict[str, dict] = {}
+    repeats = 0
+    for item in items:
+        if item[key] in kept:
+            repeats += 1
+            del kept[item[key]]
+        kept[item[key]] = item
+    return list(kept.values()), repeats

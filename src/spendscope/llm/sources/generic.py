@@ -62,19 +62,18 @@ import datetime as _dt
 import gzip
 import json
 import re
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, ClassVar
 
 from spendscope.errors import RowError
-from spendscope.llm.events import DIMENSIONS, EVENT_COLUMNS, TIERS, TOKEN_COLUMNS, EventBatch, to_table
+from spendscope.llm.events import DIMENSIONS, EVENT_COLUMNS, TIERS, TOKEN_COLUMNS, EventBatch, to_table, usd
 from spendscope.llm.sources import register
 
 SOURCE = "events"
 SCHEMA = "spendscope.usage.v1"
 UTC = _dt.timezone.utc
 EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
-SCALE = Decimal("1e-18")
 MAX_COUNT = 2**63 - 1  # int64
 REQUIRED = ("event_id", "provider", "model", "start_time")
 TEXT_KEYS = ("event_id", "provider", "account_id", "model", "service_tier", "region", *DIMENSIONS)
@@ -195,17 +194,12 @@ def _money(value: Any, file: str, row: int) -> Decimal | None:
     if value is None:
         return None
     try:
-        if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
+        if not isinstance(value, (int, Decimal, str)):
             raise InvalidOperation
-        d = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-        if not d.is_finite() or d < 0:
+        d = usd(value)
+        if d < 0:
             raise InvalidOperation
-        with localcontext() as ctx:
-            ctx.prec = 60
-            d = d.quantize(SCALE)
-        if d.adjusted() >= 20:
-            raise InvalidOperation
-    except InvalidOperation as exc:
+    except (InvalidOperation, ValueError) as exc:
         raise RowError(file, row, "reported_cost", f"{value!r} is not a cost in USD (a decimal >= 0).",
                        hint='Write it as a decimal string, e.g. "0.0042".') from exc
     return d

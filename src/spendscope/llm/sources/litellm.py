@@ -59,20 +59,19 @@ import gzip
 import io
 import json
 import re
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, ClassVar
 
 from spendscope.errors import RowError
-from spendscope.llm.events import EventBatch, TokenCountError, split_inclusive, to_table
+from spendscope.llm.events import AmountTooLarge, EventBatch, TokenCountError, split_inclusive, to_table, usd
 from spendscope.llm.sources import register
-from spendscope.llm.sources.base import repeat_note
+from spendscope.llm.sources.base import keep_last, repeat_note
 
 SOURCE = "litellm"
 UTC = _dt.timezone.utc
 EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
 MAX_COUNT = 2**63 - 1  # int64
-SCALE = Decimal("1e-18")  # EVENT_SCHEMA's reported_cost is decimal128(38, 18)
 
 # custom_llm_provider -> spendscope provider (others: as written, lower case)
 PROVIDERS = {
@@ -188,7 +187,7 @@ def _csv_records(text: str, file: str) -> list[tuple[int, Any]]:
 # --- records to events ----------------------------------------------------------------------------
 
 def _events(records: list[tuple[int, Any]], file: str) -> tuple[list[dict], list[str], set[str]]:
-    events: dict[str, dict] = {}
+    events: list[dict] = []
     kinds: set[str] = set()
     skipped = {"cache_hit": 0, "failure": 0, "writes_outside_prompt": 0, "no_provider": 0, "duplicate": 0}
     for row, rec in records:
@@ -202,11 +201,9 @@ def _events(records: list[tuple[int, Any]], file: str) -> tuple[list[dict], list
             continue
         for flag in event.pop("_flags"):
             skipped[flag] += 1
-        if event["event_id"] in events:
-            skipped["duplicate"] += 1
-            del events[event["event_id"]]  # the later record wins, and keeps the file's order
-        events[event["event_id"]] = event
-    return list(events.values()), _notes(skipped), kinds
+        events.append(event)
+    events, skipped["duplicate"] = keep_last(events, "event_id")
+    return events, _notes(skipped), kinds
 
 
 def _kind(rec: dict, file: str, row: int) -> str:
@@ -441,20 +438,12 @@ def _money(value: Any, file: str, row: int, column: str) -> Decimal | None:
     """USD as a Decimal with 18 decimal places: a float through its shortest repr, text as written."""
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise RowError(file, row, column, f"{value!r} is not an amount of money.")
     try:
-        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
-    except InvalidOperation as exc:
+        return usd(value)
+    except AmountTooLarge as exc:
+        raise RowError(file, row, column, f"{value!r} is too large an amount (at most 20 digits before the point).") from exc
+    except ValueError as exc:
         raise RowError(file, row, column, f"{value!r} is not an amount of money.") from exc
-    if not d.is_finite():
-        raise RowError(file, row, column, f"{value!r} is not an amount of money.")
-    with localcontext() as ctx:
-        ctx.prec = 60
-        d = d.quantize(SCALE)
-    if d.adjusted() >= 20:
-        raise RowError(file, row, column, f"{value!r} is too large an amount (at most 20 digits before the point).")
-    return d
 
 
 def _time(value: Any, file: str, row: int, column: str, *, required: bool = False) -> _dt.datetime | None:

@@ -53,12 +53,12 @@ import gzip
 import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, ClassVar, Iterable, Iterator
+from typing import Any, ClassVar, Iterator
 
 from spendscope.errors import RowError
 from spendscope.llm.events import TIERS, TOKEN_COLUMNS, EventBatch, TokenCountError, split_openai, to_table
 from spendscope.llm.sources import register
-from spendscope.llm.sources.base import repeat_note, tier_notes
+from spendscope.llm.sources.base import keep_last, repeat_note, tier_notes
 
 SOURCE = "openai_usage"
 PROVIDER = "openai"
@@ -280,19 +280,6 @@ def bucket_items(buckets: list[dict], file: str, bounds) -> Iterator[tuple[_dt.d
         for result in results:
             row += 1
             yield start, end, row, result
-
-
-def keep_last(items: Iterable[dict], key: str) -> tuple[list[dict], int]:
-    """The items with the later of each repeated ``key`` kept (at its later place: a restated bucket
-    saved after the first), and how many were repeats."""
-    kept: dict[str, dict] = {}
-    repeats = 0
-    for item in items:
-        if item[key] in kept:
-            repeats += 1
-            del kept[item[key]]
-        kept[item[key]] = item
-    return list(kept.values()), repeats
 
 
 def _event(result: dict, start: _dt.datetime, end: _dt.datetime, file: str, row: int,

@@ -49,9 +49,8 @@ from typing import Any, ClassVar
 from spendscope.errors import RowError
 from spendscope.llm.events import EventBatch, billed_table, to_table
 from spendscope.llm.sources import register
-from spendscope.llm.sources.base import repeat_note
-from spendscope.llm.sources.openai import (bucket_items, buckets_of, has_more_note, keep_last, read_documents, text,
-                                           unix_seconds)
+from spendscope.llm.sources.base import keep_last, repeat_note
+from spendscope.llm.sources.openai import bucket_items, buckets_of, has_more_note, read_documents, text, unix_seconds
 
 SOURCE = "openai_costs"
 PROVIDER = "openai"

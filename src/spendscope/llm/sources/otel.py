@@ -57,18 +57,18 @@ import datetime as _dt
 import gzip
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, ClassVar
 
 from spendscope.errors import RowError
-from spendscope.llm.events import EventBatch, TokenCountError, split_inclusive, to_table
+from spendscope.llm.events import EventBatch, TokenCountError, split_inclusive, to_table, usd
 from spendscope.llm.sources import register
+from spendscope.llm.sources.base import keep_last
 
 SOURCE = "otel"
 UTC = _dt.timezone.utc
 EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
-SCALE = Decimal("1e-18")
 MAX_COUNT = 2**63 - 1  # int64
 MAX_NANOS = 253_402_300_800 * 10**9  # 10000-01-01
 
@@ -298,8 +298,8 @@ def _events(spans: list[_Span], source: str) -> tuple[list[dict], list[str]]:
             seen.add((s.trace_id, parent))
             aggregates.add((s.trace_id, parent))
             parent = parents.get((s.trace_id, parent), "")
-    events: dict[str, dict] = {}
-    counts = {"aggregate": 0, "duplicate": 0, "no_provider": 0, "no_model": 0}
+    events: list[dict] = []
+    counts = {"aggregate": 0, "no_provider": 0, "no_model": 0}
     for s in usage:
         if (s.trace_id, s.span_id) in aggregates:
             counts["aggregate"] += 1
@@ -307,10 +307,8 @@ def _events(spans: list[_Span], source: str) -> tuple[list[dict], list[str]]:
         event = _event(s, source)
         counts["no_provider"] += event["provider"] == "unknown"
         counts["no_model"] += event["model"] is None
-        if event["event_id"] in events:
-            counts["duplicate"] += 1
-            del events[event["event_id"]]
-        events[event["event_id"]] = event
+        events.append(event)
+    events, counts["duplicate"] = keep_last(events, "event_id")
     notes = []
     if len(spans) > len(usage):
         notes.append(f"{len(spans) - len(usage):,} of {len(spans):,} spans carry no gen_ai.usage token attributes: "
@@ -325,7 +323,7 @@ def _events(spans: list[_Span], source: str) -> tuple[list[dict], list[str]]:
                      "'unknown', so their tokens stay unpriced.")
     if counts["no_model"]:
         notes.append(f"{counts['no_model']:,} spans name no gen_ai.response.model or gen_ai.request.model.")
-    return list(events.values()), notes
+    return events, notes
 
 
 def _event(s: _Span, source: str) -> dict:
@@ -412,17 +410,10 @@ def _cost(s: _Span) -> Decimal | None:
     if raw is None or raw == "":
         return None
     try:
-        if isinstance(raw, (bool, list, dict)):
+        d = usd(raw if isinstance(raw, (float, int, Decimal)) else str(raw))
+        if d < 0:
             raise InvalidOperation
-        d = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(str(raw).strip())
-        if not d.is_finite() or d < 0:
-            raise InvalidOperation
-        with localcontext() as ctx:
-            ctx.prec = 60
-            d = d.quantize(SCALE)
-        if d.adjusted() >= 20:
-            raise InvalidOperation
-    except InvalidOperation as exc:
+    except (InvalidOperation, ValueError) as exc:
         raise s.error(COST_KEY, f"{raw!r} is not a cost in USD.") from exc
     return d
 
