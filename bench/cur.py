@@ -19,14 +19,13 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ingest import MEMORY_TARGET_MIB, OUT, WORK, Run, _drop, _warm, measure, spendscope_cmd  # noqa: E402
+from ingest import MEMORY_TARGET_MIB, OUT, WORK, _drop, _warm, measure, median_run, spendscope_cmd  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("SPENDSCOPE_SHARED", HERE.parent.parent / "shared"))
@@ -65,11 +64,6 @@ def build(rows: int) -> Path:
              TO '{tmp}' (HEADER, DELIMITER ',')""")
     tmp.rename(path)
     return path
-
-
-def _median(runs: list[Run]) -> Run:
-    return Run(statistics.median(r.seconds for r in runs), statistics.median(r.cpu_seconds for r in runs),
-               max(r.peak_mib for r in runs))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"  focus-converter not found at {args.converter}: `make bench-cur` installs it")
 
-    s, d = _median(ours), _median(base)
+    s, d = median_run(ours), median_run(base)
     vs_duckdb = s.seconds / d.seconds
     lines = [
         f"rows: {rows:,} in the file, {ledger_rows:,} in the ledger; BilledCost {billed} (file: {source_billed}, "

@@ -176,6 +176,12 @@ print(json.dumps({"library_s": statistics.median(lib), "raw_s": statistics.media
 """
 
 
+def median_run(runs: list[Run]) -> Run:
+    """The median wall and CPU time of repeated runs, and their highest peak memory."""
+    return Run(statistics.median(r.seconds for r in runs), statistics.median(r.cpu_seconds for r in runs),
+               max(r.peak_mib for r in runs))
+
+
 def _median(runs: list[Run]) -> dict:
     return {"seconds": statistics.median(r.seconds for r in runs),
             "cpu_seconds": statistics.median(r.cpu_seconds for r in runs),

@@ -17,14 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from ingest import MEMORY_TARGET_MIB, OUT, WORK, Run, _drop, _warm, measure, spendscope_cmd  # noqa: E402
+from ingest import MEMORY_TARGET_MIB, OUT, WORK, _drop, _warm, measure, median_run, spendscope_cmd  # noqa: E402
 
 TARGET_RATIO = 3.0
 BASELINE = """
@@ -85,11 +84,6 @@ def build(events: int) -> Path:
     return path
 
 
-def _median(runs: list[Run]) -> Run:
-    return Run(statistics.median(r.seconds for r in runs), statistics.median(r.cpu_seconds for r in runs),
-               max(r.peak_mib for r in runs))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -113,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
                             "print(c.sql('SELECT count(*), count(cost), sum(cost) FROM usage_events').fetchone(), "
                             "c.sql('SELECT count(*), sum(BilledCost) FROM costs').fetchone())", str(WORK / "llm-spendscope.duckdb")],
                            check=True, capture_output=True, text=True).stdout.strip()
-    s, d = _median(ours), _median(base)
+    s, d = median_run(ours), median_run(base)
     ratio = s.seconds / d.seconds
     print(f"\nevents {args.events:,} ({path.stat().st_size / 2**20:,.0f} MiB); ledger (events, priced, cost) (rows, cost): {check}")
     print(f"spendscope {s.seconds:.2f}s = {args.events / s.seconds:,.0f} events/s, peak {s.peak_mib:,.0f} MiB "

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +24,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
-from ingest import MEMORY_TARGET_MIB, OUT, WORK, Run, _drop, _warm, measure, spendscope_cmd  # noqa: E402
+from ingest import MEMORY_TARGET_MIB, OUT, WORK, _drop, _warm, measure, median_run, spendscope_cmd  # noqa: E402
 
 SHARED = HERE.parent.parent / "shared"
 
@@ -77,11 +76,6 @@ def build(layout: str, rows: int) -> tuple[Path, int]:
     return path, copies * len(body)
 
 
-def _median(runs: list[Run]) -> Run:
-    return Run(statistics.median(r.seconds for r in runs), statistics.median(r.cpu_seconds for r in runs),
-               max(r.peak_mib for r in runs))
-
-
 def bench(layout: str, rows: int, repeat: int, timeout: float) -> dict:
     path, count = build(layout, rows)
     _warm(path)
@@ -99,7 +93,7 @@ def bench(layout: str, rows: int, repeat: int, timeout: float) -> dict:
     ledger = subprocess.run([sys.executable, "-c", "import duckdb, sys; print(duckdb.connect(sys.argv[1], read_only=True)"
                              ".sql('SELECT count(*) FROM costs').fetchone()[0])", str(WORK / f"{layout}-spendscope.duckdb")],
                             check=True, capture_output=True, text=True).stdout.strip()
-    s, d = _median(ours), _median(base)
+    s, d = median_run(ours), median_run(base)
     return {"layout": layout, "file_rows": count, "ledger_rows": int(ledger), "spendscope": s.__dict__,
             "duckdb": d.__dict__, "ratio": s.seconds / d.seconds}
 
