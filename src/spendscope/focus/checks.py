@@ -22,6 +22,8 @@ import ibis.expr.types as ir
 from spendscope.focus.columns import ALL_COLUMNS
 from spendscope.focus.vocabulary import SERVICE_SUBCATEGORIES, VOCABULARIES, currency_codes
 from spendscope.normalize.jsontext import json_type, json_valid
+from spendscope.store.schema import rows_table
+from spendscope.store.backends import fetch, fetch_value
 
 
 @dataclass(frozen=True)
@@ -95,23 +97,24 @@ CHECKS: tuple[Check, ...] = _build()
 REQUIRED = tuple(c.column for c in CHECKS if c.kind == "not_null")
 
 
-def count_in_values(values: list[dict], missing: dict[str, int], checks: tuple[Check, ...] = CHECKS) -> dict[str, int]:
+def count_in_values(values: list[dict], missing: dict[str, int], checks: tuple[Check, ...] = CHECKS,
+                    con=None) -> dict[str, int]:
     """Violations counted from distinct values and their row counts, without reading the rows.
 
     ``values``: ``{"__family": ..., <columns>: ..., "__rows": n}``, one per distinct value of a
     check's family (one column's value; for ``pair``, a ServiceCategory and ServiceSubcategory met
     together). ``missing``: per required column, the rows without a value. JSON checks are left to
-    ``count_in_json``.
+    ``count_in_json``. ``con``: the connection to count in (a DuckDB one spares importing pandas).
     """
     counts = {c.rule_id: missing.get(c.column, 0) for c in checks if c.kind == "not_null"}
     value_checks = [c for c in checks if c.kind in ("value", "pair")]
     if values:
         columns = sorted({c.column for c in value_checks} | {"ServiceCategory"})
         schema = ibis.schema({**{c: "string" for c in columns}, "__family": "string", "__rows": "int64"})
-        t = ibis.memtable([{k: v.get(k) for k in schema.names} for v in values], schema=schema)
+        t = rows_table(values, schema, con)
         aggs = {f"c{i}": ibis.ifelse((t.__family == c.family) & c.violation(t).fill_null(False), t.__rows, 0).sum()
                 for i, c in enumerate(value_checks)}
-        row = t.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+        row = fetch(t.aggregate(**aggs))[0]
         counts.update({c.rule_id: int(row[f"c{i}"] or 0) for i, c in enumerate(value_checks)})
     return {rule: n for rule, n in counts.items() if n}
 
@@ -121,7 +124,7 @@ def count_in_json(table: ir.Table, column: str, checks: tuple[Check, ...] = CHEC
     found = {}
     for c in checks:
         if c.kind == "json" and c.column == column:
-            n = table.filter(c.violation(table)).count().to_pyarrow().as_py()
+            n = fetch_value(table.filter(c.violation(table)).count())
             if n:
                 found[c.rule_id] = int(n)
     return found

@@ -16,12 +16,13 @@ from spendscope.focus import checks as focus_checks
 from spendscope.ingest.files import FileInfo
 from spendscope.ingest.reading import ROW_COLUMN, open_raw
 from spendscope.ingest.rows import normalized_rows
+from spendscope.store.backends import fetch, fetch_value
 
 _KINDS = {"decimal": "a decimal number", "datetime": "a date/time"}
 
 
 def _first_row(table: ir.Table, cond: ir.BooleanValue) -> int | None:
-    value = table.filter(cond)[ROW_COLUMN].min().to_pyarrow().as_py()
+    value = fetch_value(table.filter(cond)[ROW_COLUMN].min())
     return None if value is None else int(value)
 
 
@@ -49,7 +50,7 @@ def cast_error(con, plan, info: FileInfo) -> RowError | None:
             bad = text.notnull() & ~text.isin(("", "NULL")) & converted.isnull()
             row = _first_row(raw, bad)
             if row is not None and (best is None or row < best[0]):
-                value = raw.filter(raw[ROW_COLUMN] == row)[raw_col].cast(dt.string).to_pyarrow().to_pylist()[0]
+                value = fetch(raw.filter(raw[ROW_COLUMN] == row).select(v=raw[raw_col].cast(dt.string)))[0]["v"]
                 best = (row, name, f"{value!r} is not {_KINDS[kind]}.")
     return None if best is None else RowError(info.name, best[0], best[1], best[2])
 
@@ -70,7 +71,7 @@ def rule_violation(con, plan, info: FileInfo, mappings, rules, tag_keys, failure
         if best is None:
             return None
         row, check = best
-        value = rows.filter(rows[ROW_COLUMN] == row)[check.column].cast(dt.string).to_pyarrow().to_pylist()[0]
+        value = fetch(rows.filter(rows[ROW_COLUMN] == row).select(v=rows[check.column].cast(dt.string)))[0]["v"]
     hint = f"Valid values: {', '.join(check.valid)}." if check.valid else None
     shown = "null" if value is None else repr(value)
     return RowError(info.name, row, check.column,

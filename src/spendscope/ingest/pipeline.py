@@ -47,6 +47,7 @@ from spendscope.normalize.tags import DEFAULT_TAG_KEYS
 from spendscope.plugins import source as get_source
 from spendscope.plugins import sources as all_sources
 from spendscope.store.ledger import Ledger
+from spendscope.store.backends import fetch
 
 ZERO = Decimal(0)
 
@@ -137,11 +138,10 @@ def _current_loads(ledger: Ledger, digests: list[str]) -> dict[str, int]:
     mine = dated.join(prior, dated.load_id == prior.load_id).select(
         prior.content_hash, *[dated[k] for k in PARTITION_KEY], load_id=dated.load_id, batch=dated.batch)
     joined = mine.left_join(latest, list(PARTITION_KEY))
-    status = (
+    status = fetch(
         joined.group_by("content_hash")
         .aggregate(load_id=joined.load_id.max(),
                    superseded=(joined.latest.notnull() & (joined.latest > joined.batch)).sum())
-        .to_pyarrow().to_pylist()
     )
     return {r["content_hash"]: int(r["load_id"]) for r in status if not r["superseded"]}
 
@@ -303,7 +303,8 @@ def ingest(
             progress(f"Checking {label}", step, total_steps)
             for p in group:
                 prof, file_mappings, _ = per_file[p.info.name]
-                failures = focus_checks.count_in_values(profiling.check_values(prof, file_mappings), prof.missing)
+                failures = focus_checks.count_in_values(profiling.check_values(prof, file_mappings), prof.missing,
+                                                         con=writer.work)
                 if failures:
                     writer.after_error()
                     raise _violation(writer.work, plan, [p], file_mappings, rules, tag_keys, failures)
@@ -430,11 +431,10 @@ def _read_error(con, group: list[_Planned], rejects, exc: Exception) -> IngestEr
 def _reconcile(writer, loaded, load_ids: list[int]) -> list[tuple[int, tuple, dict]]:
     """Ledger sums per (load, partition), checked against the source's own exact totals."""
     rows = writer.rows(load_ids)
-    sums = (
+    sums = fetch(
         rows.group_by("x_LoadId", *PARTITION_KEY)
         .aggregate(rows=rows.count(), billed=rows.BilledCost.sum(), effective=rows.EffectiveCost.sum(),
                    list=rows.ListCost.sum(), contracted=rows.ContractedCost.sum())
-        .to_pyarrow().to_pylist()
     )
     by_load = {r.load_id: (r, prof) for r, prof in loaded}
     out, seen = [], set()
@@ -465,5 +465,5 @@ def _mismatch(file, key, src, got) -> ReconciliationError:
 
 def _replaced_loads(writer, load_ids: list[int]) -> dict[tuple, int]:
     old = writer.superseded(load_ids)
-    found = old.group_by(*PARTITION_KEY).aggregate(load_id=old.x_LoadId.max()).to_pyarrow().to_pylist()
+    found = fetch(old.group_by(*PARTITION_KEY).aggregate(load_id=old.x_LoadId.max()))
     return {tuple(r[k] for k in PARTITION_KEY): r["load_id"] for r in found}

@@ -25,6 +25,7 @@ from spendscope.ingest.base import Mappings
 from spendscope.ingest.reading import FILE_COLUMN, unique_name
 from spendscope.normalize.services import subcategory_for
 from spendscope.normalize.units import normalize_unit
+from spendscope.store.backends import fetch
 
 ZERO = Decimal(0)
 _KEY_COLUMNS = ("ProviderName", "BillingAccountId", "BillingPeriodStart", "ServiceName", "__subcategory_missing")
@@ -109,8 +110,8 @@ def profile(con, plan, raw: ir.Table, required: tuple[str, ...] = (),
     )
     table = con.table(name)
     mine = table.filter(*[table[f"__set{j}"].isnull() for j in range(len(lookups))]) if lookups else table
-    grouped = mine.select(**{k: mine[key_names[k]] for k in keys}, __rows=mine.__rows,
-                          **{n: mine[n] for n in sums}).to_pyarrow().to_pylist()
+    grouped = fetch(mine.select(**{k: mine[key_names[k]] for k in keys}, __rows=mine.__rows,
+                                **{n: mine[n] for n in sums}))
     distinct = {}
     for j, lookup in enumerate(lookups):
         part = table.filter(table[f"__set{j}"].notnull())

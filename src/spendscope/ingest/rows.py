@@ -28,6 +28,7 @@ from spendscope.ingest.reading import FILE_COLUMN, ROW_COLUMN, unique_name
 from spendscope.normalize import classify as cl
 from spendscope.normalize.jsontext import json_keys, json_type, json_valid
 from spendscope.normalize.tags import TagLookup
+from spendscope.store.backends import fetch
 
 FOCUS_COLUMN_NAMES = [c.name for c in FOCUS_12_COLUMNS + FOCUS_13_COLUMNS]
 # x_ columns a source fills itself (from ``plan.column``, like the FOCUS columns)
@@ -70,7 +71,7 @@ def _tag_values(con, focus: ir.Table, rules: cl.Rules, tag_keys: dict[str, tuple
     """Per distinct Tags text: the allocation dimensions and the first tag rule that applies."""
     distinct = temp_table(con, focus.select("Tags").distinct())
     objects = distinct.filter(json_valid(distinct.Tags) & (json_type(distinct.Tags) == "OBJECT"))
-    present = set(objects.select(key=json_keys(objects.Tags).unnest()).distinct().to_pyarrow().column("key").to_pylist())
+    present = {r["key"] for r in fetch(objects.select(key=json_keys(objects.Tags).unnest()).distinct())}
     lookup = TagLookup(list(dict.fromkeys([k for keys in tag_keys.values() for k in keys] + rules.tag_keys())))
     lookup = lookup.restrict(present)
     listed = view(con, distinct.mutate(__tags=lookup.extract(distinct.Tags)))

@@ -125,3 +125,25 @@ def connect_other(target: Target):
         return ibis.connect(target.location)
     except Exception as exc:  # ibis raises many kinds here; the message says what was wrong
         raise LedgerError(f"Cannot connect to {target.location!r}: {exc}") from exc
+
+
+def fetch(expr) -> list[dict]:
+    """The (small) result of an Ibis expression as a list of dicts, on whatever backend it is bound to.
+
+    On DuckDB the expression is compiled by Ibis and run on the native cursor, which returns Python
+    values directly (``Decimal`` for decimals). The Arrow route imports pandas, which alone costs a
+    short CLI call about 0.2 s.
+    """
+    backend = ibis.get_backend(expr)
+    if backend.name == "duckdb":
+        cursor = backend.con.sql(str(backend.compile(expr)))
+        names = cursor.columns
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return expr.to_pyarrow().to_pylist()
+
+
+def fetch_value(expr):
+    """The single value of a scalar Ibis expression (``None`` when it is null or there is no row)."""
+    rows = fetch(expr.name("value").as_table())
+    return rows[0]["value"] if rows else None
+

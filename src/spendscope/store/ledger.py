@@ -16,7 +16,6 @@ import contextlib
 from pathlib import Path
 from typing import Iterator
 
-import ibis
 import ibis.expr.types as ir
 
 from spendscope.errors import LedgerError, NotFoundError
@@ -141,17 +140,8 @@ class Ledger:
         return self.target.describe()
 
     def fetch(self, expr: ir.Expr) -> list[dict]:
-        """Run an Ibis expression and return its (small, aggregated) result as a list of dicts.
-
-        On DuckDB the expression is compiled by Ibis and run on the native cursor, which returns
-        Python values directly (``Decimal`` for decimals), without the Arrow and pandas conversion
-        layer that would otherwise be imported and paid on every short CLI call.
-        """
-        if self.target.is_duckdb:
-            cursor = self.con.con.sql(str(self.con.compile(expr)))
-            names = cursor.columns
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
-        return expr.to_pyarrow().to_pylist()
+        """Run an Ibis expression and return its (small, aggregated) result as a list of dicts."""
+        return backends.fetch(expr)
 
     def tables(self) -> set[str]:
         """Names of the tables in the ledger's database."""
@@ -216,8 +206,4 @@ class Ledger:
 
     def insert_rows(self, table: str, rows: list[dict]) -> None:
         """Insert a few bookkeeping rows (load records), typed by the table's schema."""
-        if not rows:
-            return
-        sch = self.con.get_schema(table)
-        full = [{name: row.get(name) for name in sch.names} for row in rows]
-        self.con.insert(table, ibis.memtable(full, schema=sch))
+        s.insert_rows(self.con, table, rows)

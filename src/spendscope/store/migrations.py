@@ -103,7 +103,7 @@ def migrate(ledger: "Ledger", migrations: tuple[Migration, ...] = MIGRATIONS, ta
                 m.apply(ledger)
             except Exception as exc:
                 raise MigrationError(f"Migration {m.version} ({m.description}) failed: {exc}") from exc
-            ledger.con.insert(s.META, [{"key": "schema_version", "value": str(m.version)}])
+            ledger.insert_rows(s.META, [{"key": "schema_version", "value": str(m.version)}])
             applied.append(m.version)
     return applied
 
