@@ -162,7 +162,7 @@ def _store_events(ledger: Ledger, numbered: list, catalog: Catalog, loaded_at, r
     from spendscope.ingest.pipeline import FileResult, PartitionResult
 
     con = ledger.duckdb
-    tables = [batch.table.append_column("load_id", pa.array([load_id] * batch.table.num_rows, pa.int64()))
+    tables = [batch.table.append_column("load_id", pa.repeat(pa.scalar(load_id, pa.int64()), batch.table.num_rows))
               for load_id, _, batch, _ in numbered]
     events = pa.concat_tables(tables)
     load_ids = [n[0] for n in numbered]
@@ -260,6 +260,18 @@ def _components_sql(events: str) -> str:
     return " UNION ALL ".join(parts)
 
 
+def _pivot_prices(con, name: str) -> None:
+    """``__usage_prices`` as one row per (provider, model, tier, day), a USD-per-token column
+    ``p_<component>`` per token class (null where the catalog has no price)."""
+    columns = ", ".join(f"any_value(usd_per_token) FILTER (WHERE component = '{component}') AS p_{component}"
+                        for component, _ in TOKEN_COLUMNS.values())
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {name} AS
+        SELECT provider, model, tier, day, any_value(price_model) AS price_model, {columns}
+        FROM __usage_prices GROUP BY provider, model, tier, day
+    """)
+
+
 def _stage(con, name: str, table: pa.Table) -> None:
     """An Arrow table as the temporary table ``name`` (joins against DuckDB tables are faster than
     against registered Arrow data)."""
@@ -331,18 +343,6 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
                                          FROM __usage_new) WHERE __n = 1
         """)
     batch = "__usage_batch" if dedupe else "__usage_new"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE __usage_priced AS
-        WITH c AS ({_components_sql(batch)})
-        SELECT c.source, c.event_id,
-          sum(CASE WHEN p.usd_per_million IS NOT NULL THEN 0 ELSE c.tokens END) AS unpriced_tokens,
-          CAST(sum(CAST(c.tokens AS DECIMAL(20, 0)) * p.usd_per_token) AS {money}) AS cost,
-          any_value(p.price_model) AS price_model
-        FROM c LEFT JOIN __usage_prices p
-          ON p.provider = c.provider AND p.model = c.model AND p.tier = coalesce(c.service_tier, 'standard')
-         AND p.day = CAST(c.start_time AS DATE) AND p.component = c.component
-        GROUP BY c.source, c.event_id
-    """)
     # partitions touched: by the new events and by the stored events they replace
     part = _partition()
     # the (partition, day)s whose cost rows change: the new events' and those of the events they replace.
@@ -360,12 +360,21 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
         DELETE FROM {s.USAGE_EVENTS} u
         WHERE EXISTS (SELECT 1 FROM {batch} b WHERE b.source = u.source AND b.event_id = u.event_id)
     """)
+    # each event priced per token class against its (provider, model, tier, day)'s one row of prices:
+    # a join with a small table, where one row per (event, class) and a join back cost seconds per million
+    price_row = "__usage_price_row"
+    _pivot_prices(con, price_row)
+    unpriced = " + ".join(f"CASE WHEN p.p_{component} IS NULL THEN coalesce(b.{column}, 0) ELSE 0 END"
+                          for column, (component, _) in TOKEN_COLUMNS.items())
+    cost = " + ".join(f"coalesce(CAST(b.{column} AS DECIMAL(20, 0)) * p.p_{component}, 0)"
+                      for column, (component, _) in TOKEN_COLUMNS.items())
     con.execute(f"""
         INSERT INTO {s.USAGE_EVENTS} ({cols}, load_id, cost, unpriced_tokens, price_model)
         SELECT {', '.join('b.' + c for c in EVENT_COLUMNS)}, b.load_id,
-          CASE WHEN coalesce(p.unpriced_tokens, 0) = 0 THEN coalesce(p.cost, 0) END, coalesce(p.unpriced_tokens, 0),
-          p.price_model
-        FROM {batch} b LEFT JOIN __usage_priced p ON p.source = b.source AND p.event_id = b.event_id
+          CASE WHEN ({unpriced}) = 0 THEN CAST({cost} AS {money}) END, {unpriced}, p.price_model
+        FROM {batch} b LEFT JOIN {price_row} p
+          ON p.provider = b.provider AND p.model = b.model AND p.tier = coalesce(b.service_tier, 'standard')
+         AND p.day = CAST(b.start_time AS DATE)
     """)
     _delete_days(con, "__usage_days")
     _roll_up(con, load_id)
@@ -384,8 +393,10 @@ def _roll_up(con, load_id: int) -> None:
     """Insert the ``costs`` rows of the (partition, day)s in ``__usage_days`` from their priced events."""
     money = "DECIMAL(38, 18)"
     dims = "team, project_id, application, environment, user_id, api_key_id, workspace_id"
-    # Tags and SkuPriceDetails as JSON text built by concatenation (to_json quotes and escapes each
-    # value): json_object and json_merge_patch cost seconds per million rows
+    # Events are summed per day, model, tier and attribution before they are split per token class and
+    # priced: a price is constant within such a group, so the product of the sums is exactly the sum
+    # of the products. Tags and SkuPriceDetails as JSON text built by concatenation (to_json quotes
+    # and escapes each value): json_object and json_merge_patch cost seconds per million rows
     tags = _tags_sql("")
     details = ("'{\"ModelId\":' || to_json(model)::VARCHAR || ',\"TokenType\":' || to_json(token_class)::VARCHAR "
                "|| ',\"ServiceTier\":' || to_json(tier)::VARCHAR || '}'")
@@ -400,16 +411,22 @@ def _roll_up(con, load_id: int) -> None:
               AND p.BillingPeriodStart = CAST(date_trunc('month', u.start_time) AS TIMESTAMPTZ)
               AND p.day = CAST(date_trunc('day', u.start_time) AS TIMESTAMPTZ))
         ),
-        c AS ({_components_sql('e')}),
+        a AS (
+          SELECT source, provider, coalesce(account_id, 'unknown') AS account,
+                 CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) AS day, CAST(start_time AS DATE) AS price_day,
+                 model, coalesce(service_tier, 'standard') AS tier, region, {dims},
+                 {', '.join(f'sum({column}) AS {column}' for column in TOKEN_COLUMNS)}
+          FROM e GROUP BY ALL
+        ),
+        c AS ({_components_sql('a')}),
         priced AS (
-          SELECT c.*, CAST(date_trunc('day', c.start_time) AS TIMESTAMPTZ) AS day, p.usd_per_million, p.usd_per_token
+          SELECT c.*, p.usd_per_million, p.usd_per_token
           FROM c JOIN __usage_prices p
-            ON p.provider = c.provider AND p.model = c.model AND p.tier = coalesce(c.service_tier, 'standard')
-           AND p.day = CAST(c.start_time AS DATE) AND p.component = c.component
+            ON p.provider = c.provider AND p.model = c.model AND p.tier = c.tier
+           AND p.day = c.price_day AND p.component = c.component
         ),
         g AS (
-          SELECT source, provider, coalesce(account_id, 'unknown') AS account, day, model,
-                 coalesce(service_tier, 'standard') AS tier, component, token_class, region, {dims},
+          SELECT source, provider, account, day, model, tier, component, token_class, region, {dims},
                  usd_per_million, sum(tokens) AS tokens,
                  CAST(sum(CAST(tokens AS DECIMAL(20, 0)) * usd_per_token) AS {money}) AS cost
           FROM priced GROUP BY ALL
