@@ -69,3 +69,17 @@ def test_a_restated_cost_report_replaces_its_lines(tmp_path):
         ingest(ledger, [str(second)])
         assert ledger.duckdb.sql("SELECT count(*), sum(amount) FROM llm_billed").fetchone() == (1, Decimal("9.5"))
         assert ledger.duckdb.sql("SELECT sum(BilledCost) FROM costs").fetchone()[0] == Decimal("9.5")
+
+
+def test_a_restatement_with_fields_the_first_response_lacked_still_replaces_its_line(tmp_path):
+    # 2026 Costs API results add quantity and quantity_unit: what was measured, not a grouping value
+    first, second = tmp_path / "c1.json", tmp_path / "c2.json"
+    first.write_text(json.dumps(costs_page({"gpt-4o-2024-08-06, input": "9.10"})))
+    restated = costs_page({"gpt-4o-2024-08-06, input": "9.50"})
+    restated["data"][0]["results"][0].update(quantity=3_800_000, quantity_unit="tokens")
+    second.write_text(json.dumps(restated))
+    with Ledger.open(db=":memory:") as ledger:
+        ingest(ledger, [str(first)])
+        ingest(ledger, [str(second)])
+        assert ledger.duckdb.sql("SELECT count(*), sum(amount) FROM llm_billed").fetchone() == (1, Decimal("9.5"))
+        assert ledger.duckdb.sql("SELECT sum(BilledCost) FROM costs").fetchone()[0] == Decimal("9.5")

@@ -214,6 +214,18 @@ def test_a_restated_bucket_keeps_its_line_id_and_the_later_result_wins(tmp_path)
     assert any("2 results repeat the bucket and grouping" in n for n in batch.notes)
 
 
+def test_what_a_result_measures_is_not_part_of_its_line_id(tmp_path):
+    plain = lines(write(tmp_path, "a.json", page([bucket(DAY, [cost(0.06, f"{GPT}, input")])])))
+    measured = lines(write(tmp_path, "b.json", page([bucket(DAY, [cost(0.07, f"{GPT}, input", quantity=24000,
+                                                                        quantity_unit="tokens")])])))
+    assert plain[0]["line_id"] == measured[0]["line_id"] == f"{DAY}|proj_abc|{GPT}, input"
+    # an unknown text field may be a grouping OpenAI adds later: it keeps lines apart rather than merge them
+    grouped = lines(write(tmp_path, "c.json", page([bucket(DAY, [cost(1, f"{GPT}, input", region="eu"),
+                                                                 cost(2, f"{GPT}, input", region="us")])])))
+    assert [x["line_id"] for x in grouped] == [f"{DAY}|proj_abc|{GPT}, input|region=eu",
+                                               f"{DAY}|proj_abc|{GPT}, input|region=us"]
+
+
 def test_an_incomplete_pull_and_an_empty_file_are_noted_or_empty(tmp_path):
     batch = OpenAICostsSource().read(write(tmp_path, "p.json", page([bucket(DAY, [cost(1, "x, input")])], True,
                                                                     "page_2")))

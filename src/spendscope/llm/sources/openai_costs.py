@@ -33,8 +33,9 @@ the request did not group by it. A known tier prefix (priority, flex, batch, sca
 ``service_tier``; otherwise the tier is null (the Costs API does not report it).
 
 ``line_id`` is ``"{start_time}|{project_id}|{line_item}"`` (empty for null), then any other grouping
-value of the result (``api_key_id``) as ``|key=value``: never the amount, so a restated bucket
-replaces the old line instead of adding to it. The organisation's id is not in the response:
+value of the result (``api_key_id``, or one OpenAI adds later) as ``|key=value``: never the amount nor
+what was measured (``quantity``, ``quantity_unit``), so a restated bucket replaces the old line instead
+of adding to it, even when the restatement carries fields the first response did not. The organisation's id is not in the response:
 ``account_id`` stays null.
 """
 
@@ -56,6 +57,10 @@ SOURCE = "openai_costs"
 PROVIDER = "openai"
 UTC = _dt.timezone.utc
 RESULT_OBJECT = "organization.costs.result"
+# fields of a result that are not a grouping value, so never part of the line id: the amount, and what
+# was measured (2026 responses add ``quantity`` and ``quantity_unit``; a bucket restated with or without
+# them is the same line)
+NOT_GROUPING = frozenset({"object", "amount", "line_item", "project_id", "quantity", "quantity_unit"})
 # the token kind after the model's comma -> x_TokenClass; (kind, modality) pairs override it
 TOKEN_KINDS = {"input": "Input", "cached input": "Cached Input", "output": "Output", "cache writes": "Cache Write",
                "cache write": "Cache Write", "text input": "Input", "text output": "Output",
@@ -216,9 +221,9 @@ def _line(result: dict, start: _dt.datetime, end: _dt.datetime, file: str, row: 
     project = text(result.get("project_id"))
     model, token_class, tier = parse_line_item(line_item)
     key = [str(int(start.timestamp())), project or "", line_item or ""]
-    for f in sorted(result):  # other grouping values (api_key_id, ...): text, never the amount
+    for f in sorted(result):  # other grouping values (api_key_id, ...): text, never what the line measures
         value = result[f]
-        if f not in ("object", "amount", "line_item", "project_id") and isinstance(value, (str, bool)) and value != "":
+        if f not in NOT_GROUPING and isinstance(value, (str, bool)) and value != "":
             key.append(f"{f}={text(value)}")
     return {
         "source": SOURCE, "line_id": "|".join(key), "provider": PROVIDER, "account_id": None,
