@@ -355,6 +355,15 @@ def test_other_client_errors_fail_at_once(api, ledger):
     assert not isinstance(caught.value, ConfigError) and len(api.log) == 1
 
 
+def test_a_429_for_used_up_credit_is_not_retried(api, ledger):
+    # OpenAI answers a used-up plan or credit with 429 insufficient_quota: waiting does not cure it
+    api.queue = [(429, {}, b'{"error": {"message": "You exceeded your current quota.", "type": "insufficient_quota",'
+                           b' "param": null, "code": "insufficient_quota"}}')]
+    with pytest.raises(IngestError, match=r"HTTP 429: You exceeded your current quota\."):
+        run_pull(ledger, "openai", endpoints=["completions"], sleep=lambda s: pytest.fail("slept"))
+    assert len(api.log) == 1 and events(ledger) == []
+
+
 def test_connection_errors_are_retried_then_named(ledger, monkeypatch):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))

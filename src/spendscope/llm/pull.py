@@ -13,7 +13,8 @@ Per run, for one provider:
    repeated per field (OpenAPI's form style; the openai cookbook sends it so); Anthropic:
    ``GET /v1/organizations/usage_report/messages`` with ``starting_at`` (RFC 3339) and ``group_by[]``.
    429, 5xx and connection errors are retried with exponential backoff and jitter, honouring
-   ``Retry-After``, up to ``attempts`` tries; any other 4xx fails at once with the API's own message.
+   ``Retry-After``, up to ``attempts`` tries; any other 4xx fails at once with the API's own message,
+   and so does a 429 whose error is ``insufficient_quota`` (used-up credit: waiting does not cure it).
    Redirects are not followed (a redirect would carry the key's header to another host).
 3. *Save* every page as it came under the pulls folder (default ``<ledger dir>/spendscope-pulls``):
    ``<provider>/<endpoint>/<YYYYMMDDTHHMMSSZ>-<n>.json``, so every pull can be audited and loaded
@@ -442,7 +443,7 @@ class _Fetcher:
                     return response.content.replace(self.key.reveal().encode(), b"***")
                 message = self.scrub(api_message(response))
                 shown = f"HTTP {status}" + (f": {message}" if message else "")
-                if status != 429 and status < 500:
+                if (status != 429 and status < 500) or _out_of_quota(response):
                     raise _refused(status, shown, what)
                 last = shown
                 wait = retry_after(response)
@@ -462,6 +463,17 @@ def _refused(status: int, shown: str, what: str) -> Exception:
                            hint="Check that the key is an admin key of the organisation (not a project or user "
                                 "key) and that it is not revoked. Nothing was loaded.")
     return IngestError(_sentence(f"{what} failed: {shown}"), hint="Nothing was loaded: the ledger is unchanged.")
+
+
+def _out_of_quota(response: httpx.Response) -> bool:
+    """A 429 that waiting does not cure: OpenAI's ``insufficient_quota`` (the plan or credit is used up)."""
+    if response.status_code != 429:
+        return False
+    try:
+        error = json.loads(response.content.decode("utf-8", "replace")).get("error")
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(error, dict) and "insufficient_quota" in (error.get("code"), error.get("type"))
 
 
 def _sentence(text: str) -> str:
