@@ -1,8 +1,9 @@
 """``spendscope pull``: live pulls from the providers' admin APIs, against a fake API on loopback.
 
 The fake server answers the documented shapes of OpenAI's ``/v1/organization/usage/*`` and
-Anthropic's ``/v1/organizations/usage_report/messages`` (daily buckets up to today, paged), checks
-the key headers, logs every request, and can be told to fail. Nothing here reaches the internet.
+``/v1/organization/costs``, and Anthropic's ``/v1/organizations/usage_report/messages`` and
+``/v1/organizations/cost_report`` (daily buckets up to today, paged), checks the key headers, logs
+every request, and can be told to fail. Nothing here reaches the internet.
 """
 
 from __future__ import annotations
@@ -51,13 +52,27 @@ def message(uncached: int, output: int, model: str = "claude-sonnet-4-5-20250929
             "context_window": None, "inference_geo": None}
 
 
+def openai_cost(value: str, line_item: str, project: str = "proj_a") -> dict:
+    return {"object": "organization.costs.result", "amount": {"value": float(value), "currency": "usd"},
+            "line_item": line_item, "project_id": project}
+
+
+def anthropic_cost(cents: str, description: str, token_type: str | None = None,
+                   model: str | None = "claude-sonnet-4-5-20250929") -> dict:
+    return {"currency": "USD", "amount": cents, "workspace_id": "wrkspc_1", "description": description,
+            "cost_type": "tokens" if token_type else "web_search", "context_window": "0-200k", "model": model,
+            "service_tier": "standard", "token_type": token_type, "inference_geo": None}
+
+
 class FakeAPI:
-    """The two admin APIs: usage per day, set by the test; every request logged."""
+    """The two admin APIs: usage and costs per day, set by the test; every request logged."""
 
     def __init__(self) -> None:
         self.log: list[dict] = []
         self.openai: dict[dt.date, list[dict]] = {}  # completions results per day
+        self.openai_costs: dict[dt.date, list[dict]] = {}
         self.anthropic: dict[dt.date, list[dict]] = {}
+        self.anthropic_costs: dict[dt.date, list[dict]] = {}
         self.page_size = 31
         self.queue: list[tuple[int, dict, bytes]] = []  # answers given first, one per request
         self.fail_from: int | None = None  # from this request on (1-based), every answer is ``failure``
@@ -76,10 +91,14 @@ class FakeAPI:
                 return self.failure
             if self.queue:
                 return self.queue.pop(0)
-        if path.startswith("/v1/organization/usage/"):
+        if path.startswith("/v1/organization/usage/") or path == "/v1/organization/costs":
             return self._openai(path.rsplit("/", 1)[1], query, headers)
         if path == "/v1/organizations/usage_report/messages":
-            return self._anthropic(query, headers)
+            return self._anthropic(query, headers, self.anthropic)
+        if path == "/v1/organizations/cost_report":
+            if query.get("bucket_width", ["1d"]) != ["1d"]:
+                return 400, {}, b'{"type": "error", "error": {"type": "invalid_request_error", "message": "1d only"}}'
+            return self._anthropic(query, headers, self.anthropic_costs)
         return 404, {}, json.dumps({"error": {"message": f"Unknown path {path}"}}).encode()
 
     def _openai(self, endpoint: str, query, headers) -> tuple[int, dict, bytes]:
@@ -91,13 +110,14 @@ class FakeAPI:
         day = dt.datetime.fromtimestamp(start, UTC).replace(hour=0, minute=0, second=0)
         buckets = []
         while day <= today():
-            results = self.openai.get(day.date(), []) if endpoint == "completions" else []
+            days = {"completions": self.openai, "costs": self.openai_costs}.get(endpoint, {})
+            results = days.get(day.date(), [])
             buckets.append({"object": "bucket", "start_time": max(start, int(day.timestamp())),
                             "end_time": int((day + dt.timedelta(days=1)).timestamp()), "results": results})
             day += dt.timedelta(days=1)
         return self._paged(buckets, query, {"object": "page"}, auth)
 
-    def _anthropic(self, query, headers) -> tuple[int, dict, bytes]:
+    def _anthropic(self, query, headers, days: dict[dt.date, list[dict]]) -> tuple[int, dict, bytes]:
         if headers.get("x-api-key") != ANTHROPIC_KEY or headers.get("anthropic-version") != "2023-06-01":
             return 401, {}, json.dumps({"type": "error", "error": {"type": "authentication_error",
                                                                    "message": "invalid x-api-key"}}).encode()
@@ -108,7 +128,7 @@ class FakeAPI:
             end = day + dt.timedelta(days=1)
             buckets.append({"starting_at": day.strftime("%Y-%m-%dT%H:%M:%SZ"),
                             "ending_at": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                            "results": self.anthropic.get(day.date(), [])})
+                            "results": days.get(day.date(), [])})
             day = end
         return self._paged(buckets, query, {}, headers.get("x-api-key"))
 
@@ -291,6 +311,7 @@ def test_every_openai_endpoint_is_pulled_with_its_documented_grouping(api, ledge
         "audio_transcriptions": ["model", "project_id", "api_key_id"],
         "vector_stores": ["project_id"],
         "code_interpreter_sessions": ["project_id"],
+        "costs": ["project_id", "line_item"],
     }
     assert [e.endpoint for e in result.endpoints] == list(groups)
     assert set(cursors(ledger, "openai")) == set(groups)
@@ -415,13 +436,38 @@ def test_start_times_are_utc_midnights():
     assert backoff(30) <= 60
 
 
+def billed(ledger, source: str) -> tuple:
+    return ledger.duckdb.execute("SELECT count(*), sum(amount) FROM llm_billed WHERE source = ?", [source]).fetchone()
+
+
+def test_the_costs_endpoint_is_pulled_and_what_openai_billed_wins_over_the_priced_usage(api, ledger):
+    api.openai = {days_ago(1): [completion(4_000_000, 100_000)]}  # 10.00 + 1.00 at list price
+    api.openai_costs = {days_ago(1): [openai_cost("9.10", "gpt-4o-2024-08-06, input"),
+                                      openai_cost("1.00", "gpt-4o-2024-08-06, output"),
+                                      openai_cost("0.25", "web search tool calls")]}
+    result = run_pull(ledger, "openai", endpoints=["completions", "costs"], since=days_ago(3), sleep=lambda s: None)
+    (call,) = api.requests("/v1/organization/costs")
+    assert call["query"]["group_by"] == ["project_id", "line_item"] and call["query"]["bucket_width"] == ["1d"]
+    assert (result.events, result.billed_lines) == (1, 3)
+    assert billed(ledger, "openai_costs") == (3, Decimal("10.35"))
+    # the invoice side counts once: the billed lines replace the usage estimate of the same day and model
+    assert costs(ledger)[1] == Decimal("10.35")
+    assert cursors(ledger, "openai") == {"completions": today(), "costs": today()}
+
+    # the next pull gets the restated bucket: the line is replaced, not added to
+    api.openai_costs[days_ago(1)][0] = openai_cost("9.50", "gpt-4o-2024-08-06, input")
+    again = run_pull(ledger, "openai", endpoints=["costs"], sleep=lambda s: None)
+    assert again.billed_lines == 3 and billed(ledger, "openai_costs") == (3, Decimal("10.75"))
+    assert costs(ledger)[1] == Decimal("10.75")
+
+
 # --- Anthropic -------------------------------------------------------------------------------------
 
 def test_anthropic_pull_pages_with_its_headers_and_grouping(api, ledger, tmp_path):
     api.anthropic = {days_ago(2): [message(1500, 700, read=20000)], days_ago(1): [message(800, 90)],
                      days_ago(0): [message(10, 5)]}
     api.page_size = 1
-    result = run_pull(ledger, "anthropic", since=days_ago(3), sleep=lambda s: None)
+    result = run_pull(ledger, "anthropic", endpoints=["messages"], since=days_ago(3), sleep=lambda s: None)
     calls = api.requests("usage_report/messages")
     assert len(calls) == 4  # 4 buckets, one a page
     for call in calls:
@@ -429,7 +475,7 @@ def test_anthropic_pull_pages_with_its_headers_and_grouping(api, ledger, tmp_pat
         assert "authorization" not in call["headers"]
     first = calls[0]["query"]
     assert first["starting_at"] == [f"{days_ago(3).isoformat()}T00:00:00Z"]
-    assert first["group_by[]"] == ["model", "workspace_id", "api_key_id", "service_tier"]
+    assert first["group_by[]"] == ["model", "workspace_id", "api_key_id", "service_tier", "context_window"]
     assert first["bucket_width"] == ["1d"] and first["limit"] == ["31"]
     assert [c["query"].get("page") for c in calls] == [None, ["page_1"], ["page_2"], ["page_3"]]
     (run,) = result.endpoints
@@ -441,9 +487,28 @@ def test_anthropic_pull_pages_with_its_headers_and_grouping(api, ledger, tmp_pat
     assert cursors(ledger, "anthropic") == {"messages": today()}
 
     api.log.clear()
-    run_pull(ledger, "anthropic", sleep=lambda s: None)
+    run_pull(ledger, "anthropic", endpoints=["messages"], sleep=lambda s: None)
     assert api.log[0]["query"]["starting_at"] == [f"{days_ago(2).isoformat()}T00:00:00Z"]
     assert len(events(ledger, "anthropic_usage")) == 3
+    assert_no_key(folder=tmp_path)
+
+
+def test_the_anthropic_cost_report_is_pulled_in_cents_and_counted_once(api, ledger, tmp_path):
+    api.anthropic = {days_ago(1): [message(1_000_000, 100_000)]}
+    api.anthropic_costs = {days_ago(1): [anthropic_cost("300.00", "Claude Sonnet 4.5 Usage - Input Tokens",
+                                                        "uncached_input_tokens"),
+                                         anthropic_cost("1500", "Claude Sonnet 4.5 Usage - Output Tokens",
+                                                        "output_tokens"),
+                                         anthropic_cost("12.5", "Web Search", model=None)]}
+    result = run_pull(ledger, "anthropic", since=days_ago(2), sleep=lambda s: None)
+    (call,) = api.requests("/v1/organizations/cost_report")
+    assert call["query"]["group_by[]"] == ["workspace_id", "description"]
+    assert call["headers"]["x-api-key"] == ANTHROPIC_KEY and call["query"]["bucket_width"] == ["1d"]
+    assert (result.events, result.billed_lines) == (1, 3)
+    assert billed(ledger, "anthropic_costs") == (3, Decimal("18.125"))  # cents: 3.00 + 15.00 + 0.125
+    assert costs(ledger)[1] == Decimal("18.125")
+    assert set(cursors(ledger, "anthropic")) == {"messages", "cost_report"}
+    assert len(list((tmp_path / "spendscope-pulls" / "anthropic" / "cost_report").glob("*.json"))) == 1
     assert_no_key(folder=tmp_path)
 
 
@@ -455,7 +520,7 @@ def test_cli_pull_shows_progress_summary_and_unpriced_models(api, cli, tmp_path)
     result = cli("pull", "openai", "--endpoints", "completions,embeddings")
     out, err = result.stdout, result.stderr
     assert "Pulling OpenAI completions, page 1" in err and "Pulling OpenAI embeddings, page 1" in err
-    assert "Pulled 2 pages of OpenAI usage (completions 1, embeddings 1), saved in " in out
+    assert "Pulled 2 pages from OpenAI (completions 1, embeddings 1), saved in " in out
     assert str(tmp_path / "spendscope-pulls") in out
     assert "Loaded 3 usage events from 1 page: 3 new, 0 replacing stored events of the same buckets." in out
     assert "UNPRICED: 1 events of model 'mystery-model-1' (openai), 550 tokens" in out
@@ -482,7 +547,7 @@ def test_cli_errors_are_clear_and_keyless(api, cli, tmp_path):
     err = cli("pull", "openai", "--since", "last week", expect=2).stderr
     assert "--since 'last week' is not a date." in err and "YYYY-MM-DD" in err
     err = cli("pull", "anthropic", "--endpoints", "completions", expect=2).stderr
-    assert "Unknown anthropic endpoint 'completions'. Valid anthropic endpoints: messages" in err
+    assert "Unknown anthropic endpoint 'completions'. Valid anthropic endpoints: messages, cost_report" in err
     assert api.log == []
 
     api.fail_from = 1  # 503 with Retry-After: 0, every time

@@ -21,17 +21,20 @@ def pull(
     endpoints: Optional[str] = typer.Option(None, "--endpoints", help="Comma-separated endpoints to pull (default "
                                             "all): OpenAI completions, embeddings, moderations, images, "
                                             "audio_speeches, audio_transcriptions, vector_stores, "
-                                            "code_interpreter_sessions; Anthropic messages."),
+                                            "code_interpreter_sessions, costs; Anthropic messages, "
+                                            "cost_report."),
     out: Optional[str] = typer.Option(None, "--out", help="Folder to save the API's pages in (default "
                                       "spendscope-pulls beside the ledger)."),
 ):
-    """Pull LLM usage from a provider's admin API into the ledger, saving every page it answers.
+    """Pull LLM usage and billed costs from a provider's admin API into the ledger, saving every page.
 
     The admin key is read from the environment only: OPENAI_ADMIN_KEY or ANTHROPIC_ADMIN_KEY. Daily
-    usage buckets are fetched page by page (retrying rate limits and server errors), saved as JSON
-    under the pulls folder, and loaded all or nothing like `spendscope ingest` would load them. The
-    next pull starts 2 days before the last complete day it pulled, so buckets the provider restates
-    replace the old numbers instead of adding to them.
+    usage and cost report buckets are fetched page by page (retrying rate limits and server errors),
+    saved as JSON under the pulls folder, and loaded all or nothing like `spendscope ingest` would
+    load them. The cost report is what the provider billed: it wins over the usage priced from the
+    catalog (`spendscope reconcile llm` shows the gap). The next pull starts 2 days before the last
+    complete day it pulled, so buckets the provider restates replace the old numbers instead of
+    adding to them.
 
     \b
         export OPENAI_ADMIN_KEY=sk-admin-...
@@ -67,7 +70,7 @@ def pull(
     pages = result.pages
     per = ", ".join(f"{e.endpoint} {len(e.pages)}" for e in result.endpoints)
     where = escape(str(pages[0].parent.parent)) if pages else "no folder"
-    out_.print(f"Pulled {len(pages):,} page{'s' if len(pages) != 1 else ''} of {spec.label} usage ({per}), "
+    out_.print(f"Pulled {len(pages):,} page{'s' if len(pages) != 1 else ''} from {spec.label} ({per}), "
                f"saved in {where}.")
     if result.ingest is None:
         out_.print("No usage in the pulled range: nothing to load.")
@@ -77,6 +80,7 @@ def pull(
         out_.print(f"Loaded {result.events:,} usage events from {loaded:,} page{'s' if loaded != 1 else ''}: "
                    f"{result.new_events:,} new, {result.events - result.new_events:,} replacing stored events of "
                    "the same buckets"
+                   + (f"; {result.billed_lines:,} billed lines from the cost report" if result.billed_lines else "")
                    + (f"; {unchanged:,} page{'s' if unchanged != 1 else ''} already loaded." if unchanged else "."))
     for note in result.notes:
         if note.startswith("UNPRICED"):

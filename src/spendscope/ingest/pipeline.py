@@ -25,7 +25,8 @@ import datetime as _dt
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Mapping
 
 import duckdb
 
@@ -154,13 +155,15 @@ class _Planned:
     load_id: int = 0
 
 
-def _plan(ledger: Ledger, paths: list[str], source: str | None):
+def _plan(ledger: Ledger, paths: list[str], forced: str | Mapping[str, str] | None):
     """Sniff, detect and plan every file; (to load, already loaded, skipped side files)."""
     todo, unchanged, skipped, usage_files = [], [], [], []
     found = []
     selection = manifests.select(f.expand_named(paths), f.is_data)
     superseded = selection.superseded
+    per_file = {str(Path(k).resolve()): v for k, v in forced.items()} if isinstance(forced, Mapping) else None
     for path, named in selection.files:
+        source = per_file.get(str(Path(path).resolve())) if per_file is not None else forced
         usage = _usage_source(path, source)
         if usage is not None:
             usage_files.append(UsageFile(path, usage))
@@ -237,11 +240,14 @@ def ingest(
     ledger: Ledger,
     paths: list[str],
     *,
-    source: str | None = None,
+    source: str | Mapping[str, str] | None = None,
     progress: Progress | None = None,
     now: _dt.datetime | None = None,
 ) -> IngestResult:
-    """Load the files at ``paths`` (files, folders, globs) in one all-or-nothing batch."""
+    """Load the files at ``paths`` (files, folders, globs) in one all-or-nothing batch.
+
+    ``source`` forces the source that reads every file, or, as a mapping of file path to source name,
+    each file's own (files it does not name are detected)."""
     progress = progress or (lambda message, step, total: None)
     settings = ledger.settings
     rules = cl.load_rules(settings.section("classification"))

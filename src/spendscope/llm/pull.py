@@ -1,4 +1,4 @@
-"""Pull LLM usage live from the providers' admin APIs into the ledger (``spendscope pull openai|anthropic``).
+"""Pull LLM usage and cost reports live from the providers' admin APIs into the ledger (``spendscope pull``).
 
 Per run, for one provider:
 
@@ -12,6 +12,9 @@ Per run, for one provider:
    ``GET /v1/organization/usage/{endpoint}`` with ``start_time`` (unix seconds) and ``group_by``
    repeated per field (OpenAPI's form style; the openai cookbook sends it so); Anthropic:
    ``GET /v1/organizations/usage_report/messages`` with ``starting_at`` (RFC 3339) and ``group_by[]``.
+   Each provider's cost report is an endpoint too (OpenAI ``GET /v1/organization/costs`` grouped by
+   project and line item, Anthropic ``GET /v1/organizations/cost_report`` by workspace and
+   description): what was billed, the invoice side of ``reconcile llm``.
    429, 5xx and connection errors are retried with exponential backoff and jitter, honouring
    ``Retry-After``, up to ``attempts`` tries; any other 4xx fails at once with the API's own message,
    and so does a 429 whose error is ``insufficient_quota`` (used-up credit: waiting does not cure it).
@@ -20,8 +23,9 @@ Per run, for one provider:
    ``<provider>/<endpoint>/<YYYYMMDDTHHMMSSZ>-<n>.json``, so every pull can be audited and loaded
    again with ``spendscope ingest``. A run the API fails part-way removes its pages again.
 4. *Load* all pages of the run that hold results in ONE call of ``ingest.pipeline.ingest`` (all or
-   nothing), read by the ``openai_usage`` / ``anthropic_usage`` adapter. Their event ids are the
-   bucket start and grouping values, so a bucket pulled again (restated) replaces its events.
+   nothing), each read by its endpoint's adapter (``openai_usage``, ``openai_costs``,
+   ``anthropic_usage``, ``anthropic_costs``). Their event and line ids are the bucket start and
+   grouping values, so a bucket pulled again (restated) replaces its events and billed lines.
 5. *Cursor*: after the load, the end of the last closed bucket (one that ended before the run
    began) is kept per (provider, endpoint) in the ledger table ``pull_state``. The next run without
    ``since`` starts at the cursor minus a restatement window (2 days), so recent buckets the
@@ -75,6 +79,8 @@ class Endpoint:
     name: str
     path: str
     group_by: tuple[str, ...]
+    source: str = ""  # the source that reads its pages; empty: the provider's usage source
+    what: str = "usage"  # what its pages hold, as messages name it: usage, or costs (what was billed)
 
 
 @dataclass(frozen=True)
@@ -108,6 +114,10 @@ class Provider:
         return [("starting_at", start.strftime("%Y-%m-%dT%H:%M:%SZ")), ("bucket_width", "1d"),
                 *[("group_by[]", g) for g in endpoint.group_by], ("limit", str(limit))]
 
+    def source_of(self, endpoint: Endpoint) -> str:
+        """The source that reads ``endpoint``'s pages."""
+        return endpoint.source or self.source
+
     def bucket_end(self, bucket: Any) -> _dt.datetime | None:
         """When a bucket of a page ends (None when the page does not say)."""
         if not isinstance(bucket, dict):
@@ -140,12 +150,17 @@ PROVIDERS: dict[str, Provider] = {
             Endpoint("vector_stores", "/v1/organization/usage/vector_stores", ("project_id",)),
             Endpoint("code_interpreter_sessions", "/v1/organization/usage/code_interpreter_sessions",
                      ("project_id",)),
+            # what OpenAI billed (the Costs API: bucket_width 1d only), read into billed lines
+            Endpoint("costs", "/v1/organization/costs", ("project_id", "line_item"), "openai_costs", "costs"),
         )),
     "anthropic": Provider(
         "anthropic", "Anthropic", "ANTHROPIC_ADMIN_KEY", "SPENDSCOPE_ANTHROPIC_BASE_URL", "https://api.anthropic.com",
         "anthropic_usage", (
             Endpoint("messages", "/v1/organizations/usage_report/messages",
-                     ("model", "workspace_id", "api_key_id", "service_tier")),
+                     ("model", "workspace_id", "api_key_id", "service_tier", "context_window")),
+            # what Anthropic billed (cost_report: bucket_width 1d only), read into billed lines
+            Endpoint("cost_report", "/v1/organizations/cost_report", ("workspace_id", "description"),
+                     "anthropic_costs", "costs"),
         )),
 }
 
@@ -190,6 +205,7 @@ class PullResult:
     ingest: Any = None  # ingest.pipeline.IngestResult, None when no page held results
     events_before: int = 0  # the provider's stored usage events before and after the load
     events_after: int = 0
+    usage_source: str = ""
 
     @property
     def pages(self) -> list[Path]:
@@ -198,7 +214,12 @@ class PullResult:
     @property
     def events(self) -> int:
         """Events loaded (new ones and ones replacing a stored event of the same bucket)."""
-        return sum(r.rows for r in self.ingest.loaded) if self.ingest else 0
+        return sum(r.rows for r in self.ingest.loaded if r.source == self.usage_source) if self.ingest else 0
+
+    @property
+    def billed_lines(self) -> int:
+        """Billed lines loaded from cost reports (each replacing a stored line of the same bucket and grouping)."""
+        return sum(r.rows for r in self.ingest.loaded if r.source != self.usage_source) if self.ingest else 0
 
     @property
     def new_events(self) -> int:
@@ -297,19 +318,19 @@ def load(ledger, planned: Plan, *, progress: Progress | None = None) -> PullResu
     from spendscope.ingest.pipeline import ingest
 
     spec = planned.provider
-    loadable = [p for run in planned.endpoints for p in run.loadable]
+    sources = {str(p): spec.source_of(spec.endpoint(run.endpoint)) for run in planned.endpoints for p in run.loadable}
     before = _count_events(ledger, spec.source)
     result = None
-    if loadable:
+    if sources:
         if progress:
-            progress(f"Loading {len(loadable):,} page{'s' if len(loadable) != 1 else ''} into the ledger")
-        result = ingest(ledger, [str(p) for p in loadable], source=spec.source)
+            progress(f"Loading {len(sources):,} page{'s' if len(sources) != 1 else ''} into the ledger")
+        result = ingest(ledger, list(sources), source=sources)
     after = _count_events(ledger, spec.source)
     for run in planned.endpoints:
         ends = [c for c in (planned.stored.get(run.endpoint), run.closed) if c is not None]
         run.cursor = max(ends) if ends else None
     _store_cursors(ledger, spec.name, {r.endpoint: r.cursor for r in planned.endpoints}, planned.now)
-    return PullResult(spec.name, planned.endpoints, result, before, after)
+    return PullResult(spec.name, planned.endpoints, result, before, after, spec.source)
 
 
 def api_key(spec: Provider, environ: Mapping[str, str]) -> Secret:
@@ -347,7 +368,7 @@ def _pull_endpoint(spec: Provider, endpoint: Endpoint, base: str, run: EndpointP
                    now: _dt.datetime, limit: int, progress: Progress) -> None:
     """Fetch and save every page of one endpoint, noting in ``run`` its pages and its last closed bucket."""
     url = base + endpoint.path
-    what = f"{spec.label} {endpoint.name} usage (GET {url})"
+    what = f"{spec.label} {endpoint.name}{' usage' if endpoint.what == 'usage' else ''} (GET {url})"
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     first_n = _next_page_number(folder, stamp)
     token: str | None = None
