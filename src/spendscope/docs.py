@@ -223,6 +223,26 @@ def _oci_reference() -> str:
     )
 
 
+def pull_reference() -> str:
+    """The endpoints ``spendscope pull`` calls, from ``llm.pull.PROVIDERS``."""
+    from spendscope.llm import pull
+
+    out = ["\n## Live pull\n\n`spendscope pull openai|anthropic [--since DATE] [--endpoints A,B]` calls the "
+           "providers' admin APIs with an admin key from the environment (`OPENAI_ADMIN_KEY`, "
+           "`ANTHROPIC_ADMIN_KEY`), saves every page under `spendscope-pulls/` beside the ledger and loads them all "
+           "or nothing. Rate limits and server errors are retried with backoff (honouring `Retry-After`); a used-up "
+           "quota is not. The next pull starts 2 days before the last complete day pulled, so restated buckets "
+           "replace the old numbers. Anthropic's Usage and Cost Analytics API (beta) is pulled when named "
+           "(`--endpoints usage,cost`): its usage events replace the legacy report's for the same days; its cost "
+           "report and the legacy `cost_report` describe the same bill, so a pull takes one of them.\n\n"
+           "| Provider | Endpoint | Request | Grouped by | Read by | By default |\n|---|---|---|---|---|---|\n"]
+    for spec in pull.PROVIDERS.values():
+        for e in spec.endpoints:
+            out.append(f"| {spec.label} | `{e.name}` | `GET {e.path}` | {', '.join(e.group_by)} | "
+                       f"`{spec.source_of(e)}` | {'yes' if e.default else 'when named'} |\n")
+    return "".join(out)
+
+
 def llm_usage_reference() -> str:
     """LLM usage: the usage sources, token classes, the generic event schema and the price catalog."""
     import inspect
@@ -246,6 +266,7 @@ def llm_usage_reference() -> str:
            "## Usage sources\n\n| Source | Reads |\n|---|---|\n"]
     for name, cls in usage_sources().items():
         out.append(f"| `{name}` | {cls.description} |\n")
+    out.append(pull_reference())
     out.append("\n## Token classes\n\nEvery adapter turns its source's counts into exclusive classes: a token is "
                "counted once.\n\n| Event column | Price component | x_TokenClass |\n|---|---|---|\n")
     for column, (component, cls) in events.TOKEN_COLUMNS.items():

@@ -150,6 +150,47 @@ def test_the_analytics_cost_report_groups_by_product_and_speed_but_never_by_an_a
     assert again[0]["line_id"] == code["line_id"] and again[0]["amount"] == Decimal("413")
 
 
+def analytics_row(day: int, cents: str, **group) -> dict:
+    dims = {"workspace_id": None, "model": None, "cost_type": None, "token_type": None, "service_tier": None,
+            "context_window": None, "inference_geo": None, "product": None, "speed": None, **group}
+    return {"starting_at": f"2026-09-{day:02d}T00:00:00Z", "ending_at": f"2026-09-{day + 1:02d}T00:00:00Z",
+            "group": dims, "cost": {"amount": cents, "currency": "USD", "list_amount": "99999", "requests": None}}
+
+
+def test_the_analytics_cost_endpoints_flat_rows_are_billed_lines(tmp_path):
+    doc = {"data": [analytics_row(3, "1500.25", workspace_id=WS, model=SONNET, cost_type="tokens",
+                                  token_type="output_tokens", service_tier="standard"),
+                    analytics_row(3, "12.5", workspace_id=WS, cost_type="web_search",
+                                  actor={"type": "api_key", "id": "apikey_1"}),
+                    analytics_row(4, "-200", workspace_id=WS, model=SONNET, cost_type="tokens",
+                                  token_type="cache_read_input_tokens")],
+           "next_page": None}
+    path = write(tmp_path, "cost.json", doc)
+    assert detect(path).name == "anthropic_costs"
+    batch = AnthropicCostsSource().read(path)
+    assert batch.format_version == "Anthropic cost (analytics/cost)"
+    out, search, credit = batch.billed.to_pylist()
+    assert (out["amount"], out["token_class"], out["model"], out["project_id"]) == (
+        Decimal("15.0025"), "Output", SONNET, WS)
+    assert out["line_id"] == f"2026-09-03T00:00:00+00:00|{WS}||tokens|{SONNET}|output_tokens|standard||"
+    assert out["start_time"] == dt.datetime(2026, 9, 3, tzinfo=UTC)
+    # a nested group value keys the line by its parts; list_amount and requests never do
+    assert search["line_id"].endswith("|actor.id=apikey_1|actor.type=api_key") and "99999" not in search["line_id"]
+    assert (search["amount"], search["token_class"]) == (Decimal("0.125"), None)
+    assert (credit["amount"], credit["token_class"]) == (Decimal("-2"), "Cached Input")
+    # the same row restated: the same line id, so it replaces the old line
+    again = analytics_row(3, "1600", workspace_id=WS, model=SONNET, cost_type="tokens", token_type="output_tokens",
+                          service_tier="standard")
+    assert lines(write(tmp_path, "again.json", {"data": [again], "next_page": None}))[0]["line_id"] == out["line_id"]
+
+
+def test_an_analytics_cost_row_without_an_amount_is_refused(tmp_path):
+    row = analytics_row(3, "1", model=SONNET)
+    del row["cost"]["amount"]
+    with pytest.raises(RowError, match="amount"):
+        AnthropicCostsSource().read(write(tmp_path, "bad.json", {"data": [row], "next_page": None}))
+
+
 def test_unknown_cost_and_token_types_are_kept_without_a_class(tmp_path):
     doc = report([bucket(1, [cost("5", None, "session_usage", None, "Managed Agents session"),
                              cost("6", "cache_creation.ephemeral_24h_input_tokens"),

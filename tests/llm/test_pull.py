@@ -95,6 +95,8 @@ class FakeAPI:
             return self._openai(path.rsplit("/", 1)[1], query, headers)
         if path == "/v1/organizations/usage_report/messages":
             return self._anthropic(query, headers, self.anthropic)
+        if path in ("/v1/organizations/analytics/usage", "/v1/organizations/analytics/cost"):
+            return self._analytics(path.rsplit("/", 1)[1], query, headers)
         if path == "/v1/organizations/cost_report":
             if query.get("bucket_width", ["1d"]) != ["1d"]:
                 return 400, {}, b'{"type": "error", "error": {"type": "invalid_request_error", "message": "1d only"}}'
@@ -131,6 +133,41 @@ class FakeAPI:
                             "results": days.get(day.date(), [])})
             day = end
         return self._paged(buckets, query, {}, headers.get("x-api-key"))
+
+    def _analytics(self, kind: str, query, headers) -> tuple[int, dict, bytes]:
+        """The analytics API (beta): flat rows of the days with usage, at most 31 days a request, paged by
+        next_page alone."""
+        def refuse(message: str) -> tuple[int, dict, bytes]:
+            return 400, {}, json.dumps({"type": "error", "error": {"type": "invalid_request_error",
+                                                                   "message": message}}).encode()
+        if headers.get("x-api-key") != ANTHROPIC_KEY:
+            return 401, {}, b'{"type": "error", "error": {"type": "authentication_error", "message": "invalid"}}'
+        if headers.get("anthropic-beta") != "analytics-usage-cost-2026-08-24":
+            return refuse("This endpoint requires the anthropic-beta header analytics-usage-cost-2026-08-24.")
+        if query.get("time_bucket_width") != ["1d"] or "bucket_width" in query or "limit" in query:
+            return refuse("Unexpected parameters.")
+        start = dt.datetime.fromisoformat(query["starting_at"][0]).astimezone(UTC)
+        if start < dt.datetime(2026, 1, 1, tzinfo=UTC) or start < today() - dt.timedelta(days=365):
+            return refuse("starting_at must be within the last 365 days and no earlier than 2026-01-01T00:00:00Z.")
+        now = dt.datetime.now(UTC)
+        end = (dt.datetime.fromisoformat(query["ending_at"][0]).astimezone(UTC) if "ending_at" in query
+               else min(now, start + dt.timedelta(days=31)))
+        if end - start > dt.timedelta(days=31):
+            return refuse("The range may span at most 31 days.")
+        days = self.anthropic if kind == "usage" else self.anthropic_costs
+        rows, day = [], start
+        while day < end:
+            for values in days.get(day.date(), []):
+                group = {k: v for k, v in values.items() if k in query.get("group_by[]", [])}
+                rows.append({"starting_at": day.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             "ending_at": (day + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                             "group": group, kind: {k: v for k, v in values.items() if k not in group}})
+            day += dt.timedelta(days=1)
+        offset = int(query.get("page", ["page_0"])[0].removeprefix("page_"))
+        more = offset + self.page_size < len(rows)
+        page = {"data": rows[offset:offset + self.page_size], "next_page": f"page_{offset + self.page_size}"
+                if more else None}
+        return 200, {}, json.dumps(page).encode()
 
     def _paged(self, buckets: list[dict], query, envelope: dict, sent_key: str) -> tuple[int, dict, bytes]:
         offset = int(query.get("page", ["page_0"])[0].removeprefix("page_"))
@@ -510,6 +547,56 @@ def test_the_anthropic_cost_report_is_pulled_in_cents_and_counted_once(api, ledg
     assert set(cursors(ledger, "anthropic")) == {"messages", "cost_report"}
     assert len(list((tmp_path / "spendscope-pulls" / "anthropic" / "cost_report").glob("*.json"))) == 1
     assert_no_key(folder=tmp_path)
+
+
+def analytics_cost(cents: str, token_type: str) -> dict:
+    return {"workspace_id": "wrkspc_1", "model": "claude-sonnet-4-5-20250929", "cost_type": "tokens",
+            "token_type": token_type, "service_tier": "standard", "context_window": "0-200k",
+            "amount": cents, "currency": "USD", "list_amount": cents, "requests": None}
+
+
+def test_the_analytics_api_is_pulled_in_31_day_parts_and_its_events_replace_the_legacy_reports(api, ledger):
+    usage = message(1_000_000, 100_000)
+    api.anthropic = {days_ago(40): [usage], days_ago(1): [usage]}
+    run_pull(ledger, "anthropic", endpoints=["messages"], since=days_ago(45), sleep=lambda s: None)
+    legacy = events(ledger, "anthropic_usage")
+    assert len(legacy) == 2
+
+    api.anthropic_costs = {days_ago(40): [analytics_cost("300", "uncached_input_tokens")],
+                           days_ago(1): [analytics_cost("300", "uncached_input_tokens"),
+                                         analytics_cost("1500", "output_tokens")]}
+    api.page_size = 1
+    api.log.clear()
+    result = run_pull(ledger, "anthropic", endpoints=["usage", "cost"], since=days_ago(45), sleep=lambda s: None)
+    calls = api.requests("/analytics/usage")
+    assert all(c["headers"]["anthropic-beta"] == "analytics-usage-cost-2026-08-24" for c in calls)
+    # 45 days: a first 31-day part with its ending_at, then the rest to now (one row a page)
+    assert [c["query"]["starting_at"][0][:10] for c in calls] == [days_ago(45).isoformat(), days_ago(14).isoformat()]
+    assert calls[0]["query"]["ending_at"] == [f"{days_ago(14).isoformat()}T00:00:00Z"]
+    assert "ending_at" not in calls[1]["query"]
+    cost_calls = api.requests("/analytics/cost")
+    assert [c["query"].get("page") for c in cost_calls] == [None, None, ["page_1"]]  # day 1's 2 rows: 2 pages
+    assert cost_calls[0]["query"]["group_by[]"] == ["workspace_id", "model", "cost_type", "token_type",
+                                                    "service_tier", "context_window"]
+    assert calls[0]["query"]["group_by[]"] == ["model", "workspace_id", "api_key_id", "service_tier",
+                                               "context_window"]
+    # the same buckets and grouping as the legacy report's: its events are replaced, not added to
+    assert events(ledger, "anthropic_usage") == legacy and result.new_events == 0 and result.events == 2
+    assert (result.billed_lines, billed(ledger, "anthropic_costs")) == (3, (3, Decimal("21")))
+    assert set(cursors(ledger, "anthropic")) == {"messages", "usage", "cost"}
+
+
+def test_the_analytics_api_is_asked_only_for_the_history_it_keeps(api, ledger):
+    run_pull(ledger, "anthropic", endpoints=["usage"], since=dt.date(2025, 6, 1), sleep=lambda s: None)
+    first = api.requests("/analytics/usage")[0]["query"]["starting_at"][0]
+    earliest = max(dt.datetime(2026, 1, 1, tzinfo=UTC), today() - dt.timedelta(days=364))
+    assert first == earliest.strftime("%Y-%m-%dT%H:%M:%SZ")  # no earlier than 2026 nor 365 days back
+
+
+def test_the_two_anthropic_cost_reports_are_not_pulled_together(api, ledger):
+    with pytest.raises(ConfigError, match="cost_report and cost are two reports of the same bill"):
+        run_pull(ledger, "anthropic", endpoints=["cost_report", "cost"], sleep=lambda s: None)
+    assert api.log == []
 
 
 # --- the command line ------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ def pull(
                                             "all): OpenAI completions, embeddings, moderations, images, "
                                             "audio_speeches, audio_transcriptions, vector_stores, "
                                             "code_interpreter_sessions, costs; Anthropic messages, "
-                                            "cost_report."),
+                                            "cost_report, and the analytics API's usage and cost (beta; "
+                                            "named only)."),
     out: Optional[str] = typer.Option(None, "--out", help="Folder to save the API's pages in (default "
                                       "spendscope-pulls beside the ledger)."),
 ):
@@ -41,6 +42,7 @@ def pull(
         spendscope pull openai
         spendscope pull openai --since 2026-10-01 --endpoints completions,embeddings
         spendscope pull anthropic --out pulls/
+        spendscope pull anthropic --endpoints usage,cost     # the Usage and Cost Analytics API
     """
     from spendscope.errors import ConfigError
     from spendscope.llm.pull import fetch, load, plan, provider_named

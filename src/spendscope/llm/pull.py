@@ -14,7 +14,10 @@ Per run, for one provider:
    ``GET /v1/organizations/usage_report/messages`` with ``starting_at`` (RFC 3339) and ``group_by[]``.
    Each provider's cost report is an endpoint too (OpenAI ``GET /v1/organization/costs`` grouped by
    project and line item, Anthropic ``GET /v1/organizations/cost_report`` by workspace and
-   description): what was billed, the invoice side of ``reconcile llm``.
+   description): what was billed, the invoice side of ``reconcile llm``. Anthropic's Usage and Cost
+   Analytics API (beta: ``/v1/organizations/analytics/usage`` and ``/analytics/cost``, header
+   ``anthropic-beta``) is pulled when named: flat rows with ``time_bucket_width=1d``, at most 31 days
+   a request (a longer range goes in parts), from 2026-01-01 and the last 365 days only.
    429, 5xx and connection errors are retried with exponential backoff and jitter, honouring
    ``Retry-After``, up to ``attempts`` tries; any other 4xx fails at once with the API's own message,
    and so does a 429 whose error is ``insufficient_quota`` (used-up credit: waiting does not cure it).
@@ -69,6 +72,10 @@ TIMEOUT = 60.0
 PULLS_FOLDER = "spendscope-pulls"
 STATE_TABLE = "pull_state"
 ANTHROPIC_VERSION = "2023-06-01"
+ANALYTICS_BETA = "analytics-usage-cost-2026-08-24"  # the anthropic-beta header of the analytics API
+ANALYTICS_RANGE = _dt.timedelta(days=31)  # the range one analytics request covers (its default ending_at)
+ANALYTICS_FIRST_DAY = _dt.datetime(2026, 1, 1, tzinfo=UTC)  # no earlier starting_at is answered
+ANALYTICS_HISTORY = _dt.timedelta(days=365)  # nor one further back than this
 
 Progress = Callable[[str], None]
 Sleep = Callable[[float], None]
@@ -81,6 +88,8 @@ class Endpoint:
     group_by: tuple[str, ...]
     source: str = ""  # the source that reads its pages; empty: the provider's usage source
     what: str = "usage"  # what its pages hold, as messages name it: usage, or costs (what was billed)
+    default: bool = True  # pulled when no endpoints are named
+    analytics: bool = False  # Anthropic's Usage and Cost Analytics API (beta): flat rows, 31-day ranges
 
 
 @dataclass(frozen=True)
@@ -106,12 +115,16 @@ class Provider:
             return {"Authorization": f"Bearer {key.reveal()}", "Accept": "application/json"}
         return {"x-api-key": key.reveal(), "anthropic-version": ANTHROPIC_VERSION, "Accept": "application/json"}
 
-    def params(self, endpoint: Endpoint, start: _dt.datetime, limit: int) -> list[tuple[str, str]]:
+    def params(self, endpoint: Endpoint, start: _dt.datetime, limit: int,
+               end: _dt.datetime | None = None) -> list[tuple[str, str]]:
         """The query of a first page (a later page adds ``page``)."""
         if self.name == "openai":
             return [("start_time", str(int(start.timestamp()))), ("bucket_width", "1d"),
                     *[("group_by", g) for g in endpoint.group_by], ("limit", str(limit))]
-        return [("starting_at", start.strftime("%Y-%m-%dT%H:%M:%SZ")), ("bucket_width", "1d"),
+        if endpoint.analytics:  # rows, not buckets: ``limit`` is a page's rows, left to the API's default
+            return [("starting_at", _rfc3339(start)), *([("ending_at", _rfc3339(end))] if end else []),
+                    ("time_bucket_width", "1d"), *[("group_by[]", g) for g in endpoint.group_by]]
+        return [("starting_at", _rfc3339(start)), ("bucket_width", "1d"),
                 *[("group_by[]", g) for g in endpoint.group_by], ("limit", str(limit))]
 
     def source_of(self, endpoint: Endpoint) -> str:
@@ -161,6 +174,14 @@ PROVIDERS: dict[str, Provider] = {
             # what Anthropic billed (cost_report: bucket_width 1d only), read into billed lines
             Endpoint("cost_report", "/v1/organizations/cost_report", ("workspace_id", "description"),
                      "anthropic_costs", "costs"),
+            # their successors (beta), pulled when named: usage grouped as above, so its events replace
+            # the legacy report's; cost by what the legacy report's description spelled out
+            Endpoint("usage", "/v1/organizations/analytics/usage",
+                     ("model", "workspace_id", "api_key_id", "service_tier", "context_window"),
+                     default=False, analytics=True),
+            Endpoint("cost", "/v1/organizations/analytics/cost",
+                     ("workspace_id", "model", "cost_type", "token_type", "service_tier", "context_window"),
+                     "anthropic_costs", "costs", default=False, analytics=True),
         )),
 }
 
@@ -269,10 +290,15 @@ def plan(ledger, provider: str, *, since: _dt.date | None = None, endpoints: lis
     """Check the provider, endpoints, key and ledger, and read the cursors; gives where each endpoint starts."""
     spec = provider_named(provider)
     names = [e.strip().lower() for e in endpoints or [] if e.strip()]
-    chosen = [spec.endpoint(n) for n in dict.fromkeys(names)] if endpoints is not None else list(spec.endpoints)
+    chosen = ([spec.endpoint(n) for n in dict.fromkeys(names)] if endpoints is not None
+              else [e for e in spec.endpoints if e.default])
     if not chosen:
         raise ConfigError("No endpoint to pull.", hint=f"Valid {spec.name} endpoints: "
                           f"{', '.join(e.name for e in spec.endpoints)}.")
+    billed = [e.name for e in chosen if e.what == "costs"]
+    if len(billed) > 1:
+        raise ConfigError(f"{' and '.join(billed)} are two reports of the same bill: pulling both would count it "
+                          "twice.", hint="Pull one of them (the legacy cost_report, or cost from the analytics API).")
     if not ledger.target.is_duckdb:
         raise IngestError(f"LLM usage can be pulled into a DuckDB ledger only for now, not {ledger.describe()}.",
                           hint="Pull usage into a DuckDB ledger (--db spendscope.duckdb).")
@@ -286,7 +312,8 @@ def plan(ledger, provider: str, *, since: _dt.date | None = None, endpoints: lis
     if since is not None and since > now.date():
         raise ConfigError(f"The start date {since.isoformat()} is in the future.", hint="Give a past date, YYYY-MM-DD.")
     stored = cursors(ledger, spec.name)
-    runs = [EndpointPull(e.name, start_time(stored.get(e.name), since, now, window, first)) for e in chosen]
+    runs = [EndpointPull(e.name, _earliest(e, start_time(stored.get(e.name), since, now, window, first), now))
+            for e in chosen]
     return Plan(spec, runs, stored, base, key, Path(out) if out is not None else pulls_folder(ledger), now)
 
 
@@ -352,6 +379,17 @@ def start_time(cursor: _dt.datetime | None, since: _dt.date | None, now: _dt.dat
     return _midnight(cursor - window if cursor is not None else now - first)
 
 
+def _earliest(endpoint: Endpoint, start: _dt.datetime, now: _dt.datetime) -> _dt.datetime:
+    """``start``, or the earliest the analytics API answers for (2026-01-01, and the last 365 days)."""
+    if not endpoint.analytics:
+        return start
+    return max(start, ANALYTICS_FIRST_DAY, _midnight(now - ANALYTICS_HISTORY) + DAY)
+
+
+def _rfc3339(when: _dt.datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def pulls_folder(ledger) -> Path:
     """The default pulls folder: beside a DuckDB ledger file, else in the current directory."""
     location = ledger.target.location if ledger.target.is_duckdb else ":memory:"
@@ -366,45 +404,60 @@ def _midnight(when: _dt.datetime) -> _dt.datetime:
 
 def _pull_endpoint(spec: Provider, endpoint: Endpoint, base: str, run: EndpointPull, folder: Path, fetch: "_Fetcher",
                    now: _dt.datetime, limit: int, progress: Progress) -> None:
-    """Fetch and save every page of one endpoint, noting in ``run`` its pages and its last closed bucket."""
+    """Fetch and save every page of one endpoint, noting in ``run`` its pages and its last closed bucket.
+
+    An analytics endpoint answers for at most 31 days a request: a longer range is asked for in
+    31-day parts (each with its ``ending_at``; the last one ends now, the API's default)."""
     url = base + endpoint.path
     what = f"{spec.label} {endpoint.name}{' usage' if endpoint.what == 'usage' else ''} (GET {url})"
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    first_n = _next_page_number(folder, stamp)
-    token: str | None = None
-    tokens: set[str] = set()
-    for n in range(MAX_PAGES):
-        progress(f"Pulling {spec.label} {endpoint.name}, page {n + 1} (from {run.start:%Y-%m-%d})")
-        params = spec.params(endpoint, run.start, limit) + ([("page", token)] if token else [])
-        body = fetch.get(url, params, what)
-        page = _page(body, what, n + 1)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{stamp}-{first_n + n}.json"
-        with open(path, "xb") as fh:  # never overwrite an earlier pull's page
-            fh.write(body)
-        run.pages.append(path)
-        buckets = page["data"]
-        run.buckets += len(buckets)
-        results = sum(len(b.get("results") or []) for b in buckets if isinstance(b, dict))
-        run.results += results
-        if results:
-            run.loadable.append(path)
-        for bucket in buckets:
-            end = spec.bucket_end(bucket)
-            if end is not None and end <= now and (run.closed is None or end > run.closed):
-                run.closed = end
-        if page.get("has_more") is not True:
+    headers = {"anthropic-beta": ANALYTICS_BETA} if endpoint.analytics else {}
+    number = _next_page_number(folder, stamp)
+    start, pages = run.start, 0
+    while True:
+        end = start + ANALYTICS_RANGE if endpoint.analytics and now - start > ANALYTICS_RANGE else None
+        token: str | None = None
+        tokens: set[str] = set()
+        while True:
+            pages += 1
+            if pages > MAX_PAGES:
+                raise IngestError(f"{what}: more than {MAX_PAGES:,} pages.", hint="Nothing was loaded. Pull a "
+                                  "shorter range with --since.")
+            progress(f"Pulling {spec.label} {endpoint.name}, page {pages} (from {start:%Y-%m-%d})")
+            params = spec.params(endpoint, start, limit, end) + ([("page", token)] if token else [])
+            body = fetch.get(url, params, what, headers)
+            page = _page(body, what, pages)
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{stamp}-{number}.json"
+            number += 1
+            with open(path, "xb") as fh:  # never overwrite an earlier pull's page
+                fh.write(body)
+            run.pages.append(path)
+            items = [b for b in page["data"] if isinstance(b, dict)]
+            run.buckets += len(page["data"])
+            # a legacy bucket holds results; an analytics row is one
+            results = sum(len(b.get("results") or []) if "results" in b else 1 for b in items)
+            run.results += results
+            if results:
+                run.loadable.append(path)
+            for bucket in items:
+                bucket_end = spec.bucket_end(bucket)
+                if bucket_end is not None and bucket_end <= now and (run.closed is None or bucket_end > run.closed):
+                    run.closed = bucket_end
+            token = page.get("next_page")
+            more = page.get("has_more")
+            if more is not True and (more is not None or not token):  # the analytics API may give next_page only
+                break
+            if not isinstance(token, str) or not token:
+                raise IngestError(f"{what}: page {pages} says has_more but gives no next_page.",
+                                  hint="Nothing was loaded. Try again; if it persists, report it to the provider.")
+            if token in tokens:
+                raise IngestError(f"{what}: page {pages} gives the same next_page as an earlier page.",
+                                  hint="Nothing was loaded: the API would page forever.")
+            tokens.add(token)
+        if end is None:
             return
-        token = page.get("next_page")
-        if not isinstance(token, str) or not token:
-            raise IngestError(f"{what}: page {n + 1} says has_more but gives no next_page.",
-                              hint="Nothing was loaded. Try again; if it persists, report it to the provider.")
-        if token in tokens:
-            raise IngestError(f"{what}: page {n + 1} gives the same next_page as an earlier page.",
-                              hint="Nothing was loaded: the API would page forever.")
-        tokens.add(token)
-    raise IngestError(f"{what}: more than {MAX_PAGES:,} pages.", hint="Nothing was loaded. Pull a shorter range "
-                      "with --since.")
+        start = end
 
 
 def _next_page_number(folder: Path, stamp: str) -> int:
@@ -449,12 +502,12 @@ class _Fetcher:
         """``text`` with the key replaced by ***."""
         return text.replace(self.key.reveal(), "***")
 
-    def get(self, url: str, params: list[tuple[str, str]], what: str) -> bytes:
+    def get(self, url: str, params: list[tuple[str, str]], what: str, headers: dict[str, str] | None = None) -> bytes:
         """The body of a successful answer (the key, should the API echo it, replaced by ***)."""
         last = ""
         for attempt in range(1, self.attempts + 1):
             try:
-                response = self.client.get(url, params=params, headers=self.headers)
+                response = self.client.get(url, params=params, headers={**self.headers, **(headers or {})})
             except httpx.TransportError as exc:
                 last = f"a connection error ({type(exc).__name__}: {self.scrub(str(exc)) or 'no detail'})"
                 wait = backoff(attempt)

@@ -13,11 +13,29 @@ Messages Usage Report", labelled "[Legacy]" in 2026 docs; Anthropic's ``claude-c
                             "context_window": "0-200k", "inference_geo": "global"}]}],
      "has_more": false, "next_page": null}
 
-Its successor, ``GET /v1/organizations/analytics/usage`` (the Usage and Cost Analytics API), is read with
-the same bucket and result shape: the public reference seen when this was written documents the
-legacy endpoint's result fields but not the new endpoint's response body, so that shape is assumed,
-not confirmed. Both endpoints give the same ``event_id`` for the same bucket and grouping, so a pull of
-either replaces the other's event.
+Its successor, ``GET /v1/organizations/analytics/usage`` (the beta Usage and Cost Analytics API, header
+``anthropic-beta: analytics-usage-cost-2026-08-24``; platform.claude.com "Usage and Cost Analytics
+API" and its API reference, BetaAnalyticsUsageItem), answers with flat rows instead of buckets: one
+row per time bucket and combination of the ``group_by[]`` dimensions, each holding its dimensions in
+``group`` (null where not grouped by) and its counts in ``usage``::
+
+    {"data": [{"starting_at": "2026-09-03T00:00:00Z", "ending_at": "2026-09-04T00:00:00Z",
+               "group": {"model": "claude-sonnet-4-5-20250929", "workspace_id": "wrkspc_...",
+                         "context_window": null, "speed": null, ...},
+               "usage": {"uncached_input_tokens": 1500, "cache_read_input_tokens": 20000,
+                         "cache_creation": {"ephemeral_5m_input_tokens": 800, "ephemeral_1h_input_tokens": 0},
+                         "output_tokens": 700, "total_tokens": 23000, "requests": 12, ...}}],
+     "next_page": null}
+
+Such a row is read as a bucket of one result whose fields are the group's and the usage's (a nested
+group value such as ``actor`` as ``actor.<key>``). The reference documents ``group`` and the item but,
+as found when this was written, shows ``usage`` only through its ``total_tokens``; its other counts are
+assumed to be the legacy report's (the Enterprise analytics usage item's names). ``total_tokens``,
+where given, is checked against the sum of the counts read (a row where they differ is counted in a
+note: a token kind this reader does not know would go unpriced), and ``requests`` is the event's
+request count. Both endpoints
+give the same ``event_id`` for the same bucket and grouping, so a pull of either replaces the
+other's event.
 
 A file may hold one page, a bare JSON array of buckets, an array of pages, or JSON Lines of pages; ``.gz``
 is read too. Bucket bounds are RFC 3339 (an offset-less time is read as UTC). A bucket with
@@ -62,12 +80,34 @@ UTC = _dt.timezone.utc
 KEY_FIELDS = ("workspace_id", "api_key_id", "account_id", "model", "service_tier", "context_window", "inference_geo")
 TAG_FIELDS = ("context_window", "speed", "service_account_id")
 COUNT_FIELDS = {"uncached_input_tokens", "cache_read_input_tokens", "output_tokens", "cache_creation",
-                "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens", "server_tool_use"}
+                "cache_creation_5m_input_tokens", "cache_creation_1h_input_tokens", "server_tool_use",
+                "total_tokens", "requests"}
 NO_GEO = {"not_available"}
 # "uncached_input_tokens" as a key (a cost report has it as a value: "token_type": "uncached_input_tokens")
 _KEY = re.compile(r'"uncached_input_tokens"\s*:')
-PAGE_HINT = ('A saved usage report: {"data": [buckets], "has_more": ..., "next_page": ...}, a JSON array of buckets '
-             'or of pages, or JSON Lines of pages.')
+PAGE_HINT = ('A saved usage report: {"data": [buckets or rows], "has_more": ..., "next_page": ...}, a JSON array of '
+             'buckets or of pages, or JSON Lines of pages.')
+
+
+def rows_as_buckets(items: list[dict], values: str) -> list[dict]:
+    """The analytics API's flat rows (``{"starting_at", "ending_at", "group": {...}, values: {...}}``) as
+    buckets of one result each, the group's fields and the values' side by side; legacy buckets as they
+    are. A nested group value (``actor``) becomes ``actor.<key>`` fields."""
+    out = []
+    for item in items:
+        if "results" in item or not isinstance(item.get(values), dict):
+            out.append(item)
+            continue
+        result: dict[str, Any] = {}
+        group = item.get("group")
+        for key, value in (group.items() if isinstance(group, dict) else ()):
+            if isinstance(value, dict):
+                result.update({f"{key}.{k}": v for k, v in value.items()})
+            else:
+                result[key] = ",".join(map(str, value)) if isinstance(value, list) else value
+        result.update(item[values])
+        out.append({"starting_at": item.get("starting_at"), "ending_at": item.get("ending_at"), "results": [result]})
+    return out
 
 
 @register
@@ -86,7 +126,9 @@ class AnthropicUsageSource:
     def read(self, path: Path) -> EventBatch:
         file = str(path)
         buckets, pages = buckets_of(read_documents(path, PAGE_HINT), file, PAGE_HINT)
-        counts = {"no_model": 0, "long_context": 0, "web_search": 0}
+        rows = sum("results" not in b and "usage" in b for b in buckets)
+        buckets = rows_as_buckets(buckets, "usage")
+        counts = {"no_model": 0, "long_context": 0, "web_search": 0, "total_differs": 0}
         tiers: set[str] = set()
 
         def bounds(bucket: dict, number: int) -> tuple[_dt.datetime, _dt.datetime]:
@@ -101,8 +143,8 @@ class AnthropicUsageSource:
 
         events, counts["duplicate"] = keep_last((event_of(*item) for item in bucket_items(buckets, file, bounds)),
                                                 "event_id")
-        return EventBatch(to_table(events), "Anthropic usage report (messages)",
-                          _notes(counts, tiers, pages))
+        return EventBatch(to_table(events), "Anthropic usage (analytics/usage)" if rows else
+                          "Anthropic usage report (messages)", _notes(counts, tiers, pages))
 
 
 def _event(result: dict, start: _dt.datetime, end: _dt.datetime, file: str, row: int, counts: dict[str, int]) -> dict:
@@ -155,13 +197,18 @@ def _event(result: dict, start: _dt.datetime, end: _dt.datetime, file: str, row:
     counts["no_model"] += model is None
     counts["long_context"] += result.get("context_window") == "200k-1M"
     geo = text(result.get("inference_geo"))
+    if result.get("total_tokens") is not None:
+        total = count(result["total_tokens"], file, row, "total_tokens")
+        counts["total_differs"] += total != uncached + read + write_5m + write_1h + output
+    requests = result.get("requests")
     return {
         "source": SOURCE, "event_id": "|".join(key), "provider": PROVIDER, "account_id": None,
         "start_time": start, "end_time": end, "model": model,
         "service_tier": (text(result.get("service_tier")) or "standard").lower(),
         "region": None if geo in NO_GEO else geo,
         "workspace_id": text(result.get("workspace_id")), "api_key_id": text(result.get("api_key_id")),
-        "user_id": text(result.get("account_id")), "tags": tags_json(tags), "requests": None,
+        "user_id": text(result.get("account_id")), "tags": tags_json(tags),
+        "requests": None if requests is None else count(requests, file, row, "requests"),
         **dict.fromkeys(TOKEN_COLUMNS, 0), **tokens,
     }
 
@@ -177,4 +224,7 @@ def _notes(counts: dict[str, int], tiers: set[str], pages: list[dict]) -> list[s
     if counts["web_search"]:
         notes.append(f"{counts['web_search']:,} results include web search requests: priced per search, which the "
                      "price catalog does not cover yet; kept in tags as web_search_requests.")
+    if counts["total_differs"]:
+        notes.append(f"{counts['total_differs']:,} results give a total_tokens other than the sum of their token "
+                     "counts: a kind of token this reader does not know may be left unpriced; please report it.")
     return notes + tier_notes(tiers) + repeat_note(counts["duplicate"]) + has_more_note(pages)

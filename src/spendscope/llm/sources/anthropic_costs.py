@@ -12,12 +12,27 @@
                             "inference_geo": "global"}]}],
      "has_more": true, "next_page": "page_..."}
 
-Its successor, ``GET /v1/organizations/analytics/cost_report`` (the reference's "Analytics > Cost > Get
-Cost Over Time"; FORMATS.md calls it ``/analytics/cost``), is read the same way. Its reference, as
-found when this was written, gives the same buckets and results, with ``product``, ``speed``,
-``list_amount`` (list price, before discounts) and ``requests`` in a result and no ``workspace_id``,
-``description`` or ``service_tier``, plus ``data_refreshed_at`` and ``organization_id`` on the page;
-no real response of either endpoint was found, so both shapes come from the reference alone.
+Its successor, ``GET /v1/organizations/analytics/cost`` (the beta Usage and Cost Analytics API, header
+``anthropic-beta: analytics-usage-cost-2026-08-24``; platform.claude.com API reference
+BetaAnalyticsCostItem; FORMATS.md section 4.2), answers with flat rows instead of buckets: one row per
+time bucket and combination of the ``group_by[]`` dimensions (``cost_type`` and ``token_type`` among
+them), the dimensions in ``group`` (null where not grouped by), the money in ``cost``::
+
+    {"data": [{"starting_at": "2026-09-03T00:00:00Z", "ending_at": "2026-09-04T00:00:00Z",
+               "group": {"workspace_id": "wrkspc_...", "model": "claude-sonnet-4-5-20250929",
+                         "cost_type": "tokens", "token_type": "output_tokens", "product": null, ...},
+               "cost": {"amount": "1500.25", "currency": "USD", "list_amount": "1875.3125", "requests": null}}],
+     "next_page": null}
+
+``cost.amount`` is after discounts and before credits, in fractional cents like the legacy amount;
+``list_amount`` (list price) and ``requests`` are kept out of the line id. Such a row is read as a
+bucket of one result: the group's fields and the cost's side by side (a nested group value as
+``<name>.<key>``). No real response of this endpoint was found: its shape comes from the reference.
+The Enterprise ``/analytics/cost_report`` (a ``read:analytics`` key) is another report and not read.
+
+The two endpoints group differently (the legacy report by ``description``, the new one by
+``cost_type`` and ``token_type``), so their lines for the same day have different line ids: load one
+report per day, not both (``spendscope pull anthropic`` pulls one or the other).
 
 It is what Anthropic billed: the invoice side of ``reconcile llm``, read into billed lines
 (``events.BILLED_SCHEMA``), not usage events. A file may hold one page, a bare JSON array of buckets,
@@ -53,6 +68,7 @@ from typing import ClassVar
 from spendscope.errors import RowError
 from spendscope.llm.events import EventBatch, billed_table, to_table
 from spendscope.llm.sources import register
+from spendscope.llm.sources.anthropic import rows_as_buckets
 from spendscope.llm.sources.base import keep_last, repeat_note
 from spendscope.llm.sources.openai import bucket_items, buckets_of, has_more_note, read_documents, rfc3339, text
 from spendscope.llm.sources.openai_costs import currency_code, exact_amount
@@ -71,33 +87,38 @@ TOKEN_TYPES = {"uncached_input_tokens": "Input", "output_tokens": "Output", "cac
                "cache_creation.ephemeral_1h_input_tokens": "Cache Write"}
 COST_TYPES = ("tokens", "web_search", "code_execution", "session_usage")
 AMOUNT_HINT = 'A cost report amount is a decimal string in cents, e.g. "123.45" (USD 1.2345).'
-PAGE_HINT = ('A saved cost report: {"data": [buckets], "has_more": ..., "next_page": ...}, a JSON array of buckets '
-             'or of pages, or JSON Lines of pages.')
+PAGE_HINT = ('A saved cost report: {"data": [buckets or rows], "has_more": ..., "next_page": ...}, a JSON array of '
+             'buckets or of pages, or JSON Lines of pages.')
 
 
 @register
 class AnthropicCostsSource:
-    """Saved Anthropic Admin API cost reports (``cost_report``, ``analytics/cost_report``): billed lines."""
+    """Saved Anthropic Admin API cost reports (``cost_report``, ``analytics/cost``): billed lines."""
 
     name: ClassVar[str] = SOURCE
     description: ClassVar[str] = ("Anthropic Admin API cost report (GET /v1/organizations/cost_report or "
-                                  "/analytics/cost_report), saved as JSON")
+                                  "/analytics/cost), saved as JSON")
     BILLED: ClassVar[bool] = True
 
     def detect(self, path: Path, head: str) -> float:
         if '"cost_type"' in head and '"amount"' in head and ('"token_type"' in head or '"starting_at"' in head):
+            return 0.95
+        if '"list_amount"' in head and '"starting_at"' in head and '"cost"' in head:
             return 0.95
         return 0.0
 
     def read(self, path: Path) -> EventBatch:
         file = str(path)
         buckets, pages = buckets_of(read_documents(path, PAGE_HINT, exact=True), file, PAGE_HINT)
+        rows = sum("results" not in b and "cost" in b for b in buckets)
+        buckets = rows_as_buckets(buckets, "cost")
         long_context: dict[str, bool] = {}  # line id -> in the 200k-1M window
         unknown: set[str] = set()
         for bucket in buckets:
             if "results" not in bucket and "actor" in bucket:
                 raise RowError(file, None, "results", "is a per-user cost report row (user_cost_report): it has no "
-                               "time buckets.", hint="Pull GET /v1/organizations/analytics/cost_report instead.")
+                               "time buckets.", hint="Pull GET /v1/organizations/analytics/cost (spendscope pull "
+                               "anthropic --endpoints usage,cost) instead.")
 
         def bounds(bucket: dict, number: int) -> tuple[_dt.datetime, _dt.datetime]:
             return (rfc3339(bucket.get("starting_at"), file, number, "starting_at", "Cost report"),
@@ -109,7 +130,8 @@ class AnthropicCostsSource:
             return line
 
         kept, duplicates = keep_last((line_of(*item) for item in bucket_items(buckets, file, bounds)), "line_id")
-        return EventBatch(table=to_table([]), format_version="Anthropic cost report",
+        return EventBatch(table=to_table([]), format_version="Anthropic cost (analytics/cost)" if rows
+                          else "Anthropic cost report",
                           notes=_notes(kept, sum(long_context.values()), duplicates, unknown, pages),
                           billed=billed_table(kept))
 
