@@ -134,6 +134,42 @@ def test_batch_without_its_own_price_is_half_the_standard_price():
 counts = st.integers(min_value=0, max_value=10**9)
 
 
+def test_long_prompts_are_billed_at_the_models_long_context_prices(ledger, tmp_path):
+    # gpt-5.4 (bundled snapshot): input 2.50 and output 15 per million; above 272k prompt tokens 5 and 22.50
+    catalog = Catalog.bundled()
+    assert catalog.lookup("openai", "gpt-5.4", "input", tier="standard>272k").usd_per_million == 5
+    assert catalog.lookup("openai", "gpt-5.4", "input", tier="batch>272k").usd_per_million == Decimal("2.5")
+    gpt = {"model": "gpt-5.4", "output_tokens": 1000}
+    load(ledger, tmp_path, "a.jsonl", [
+        event(1, input_tokens=200_000, cached_input_tokens=80_000, requests=1, **gpt),  # 280k: long
+        event(2, input_tokens=272_000, requests=1, **gpt),  # at the threshold: not above it
+        event(3, input_tokens=400_000, requests=4, **gpt),  # four requests: none need be long
+        event(4, input_tokens=300_000, **gpt),  # request count unknown
+    ])
+    cost = dict(ledger.duckdb.sql("SELECT event_id, cost FROM usage_events").fetchall())
+    million = Decimal(1_000_000)
+    assert cost["req-1"] == (200_000 * 5 + 80_000 * Decimal("0.5") + 1000 * Decimal("22.5")) / million
+    assert cost["req-2"] == (272_000 * Decimal("2.5") + 1000 * 15) / million
+    assert cost["req-3"] == (400_000 * Decimal("2.5") + 1000 * 15) / million
+    assert cost["req-4"] == (300_000 * Decimal("2.5") + 1000 * 15) / million
+    # the roll-up keeps the long prompt apart, at its own unit price, and sums to the events exactly
+    rows = ledger.duckdb.sql("""SELECT x_TokenClass, ListUnitPrice, ConsumedQuantity, SkuPriceId, ChargeDescription
+                                FROM costs WHERE ChargeDescription LIKE '%long context%' ORDER BY 1""").fetchall()
+    assert [r[:3] for r in rows] == [("Cached Input", Decimal("0.5"), 80_000), ("Input", 5, 200_000),
+                                     ("Output", Decimal("22.5"), 1000)]
+    assert rows[1][3] == "gpt-5.4/input/standard>272k" and "prompts over 272k tokens" in rows[1][4]
+    assert ledger.duckdb.sql("SELECT sum(BilledCost) FROM costs").fetchone()[0] == sum(cost.values())
+
+
+def test_anthropics_long_context_window_is_billed_at_its_long_context_prices(ledger, tmp_path):
+    # claude-haiku-5-5 (bundled snapshot): input 0.10 per million, 0.50 above 100k prompt tokens
+    haiku = {"provider": "anthropic", "model": "claude-haiku-5-5", "input_tokens": 1_000_000, "requests": None}
+    load(ledger, tmp_path, "a.jsonl", [event(1, tags='{"context_window":"200k-1M"}', **haiku),
+                                        event(2, tags='{"context_window":"0-200k"}', **haiku)])
+    cost = dict(ledger.duckdb.sql("SELECT event_id, cost FROM usage_events").fetchall())
+    assert (cost["req-1"], cost["req-2"]) == (Decimal("0.5"), Decimal("0.1"))
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.fixed_dictionaries({c: counts for c in TOKEN_COLUMNS if c not in ("audio_input_tokens",
                                                                                      "audio_output_tokens")}),

@@ -50,8 +50,9 @@ def show(
             for p in catalog.history(provider.lower(), model)]
     render(rows, ["component", "tier", "usd_per_million", "from", "source"], fmt.value,
            title=f"{model}: priced as {found.provider}/{found.model} ({found.via})")
-    if fmt == Format.table:
-        console().print("Context-length tiers (prices above 200k tokens) are not applied: the base tier prices all tokens.")
+    if fmt == Format.table and any(">" in r["tier"] for r in rows):
+        console().print("A tier written TIER>Nk prices one request whose prompt is longer than N thousand tokens "
+                        "(or usage its provider reports in a long context window).")
 
 
 @friendly_errors

@@ -223,32 +223,59 @@ def _stage_prices(con, catalog: Catalog) -> None:
             AND d.BillingAccountId = coalesce(u.account_id, 'unknown') AND d.day = {day.replace('start_time', 'u.start_time')})
     """).fetchall()
     rows = {"provider": [], "model": [], "tier": [], "day": [], "component": [], "usd_per_million": [],
-            "usd_per_token": [], "price_model": []}
+            "usd_per_token": [], "price_model": [], "long_at": [], "price_tier": []}
     resolved: dict[tuple[str, str], object] = {}
     for provider, model, tier, day in keys:
         found = resolved.setdefault((provider, model), catalog.resolve(provider, model))
         if found is None:
             continue
+        long_at = catalog.long_context(found, tier)
         for component, _ in TOKEN_COLUMNS.values():
             price = catalog.price(found, component, tier, day)
             if price is None:
                 continue
-            rows["provider"].append(provider)
-            rows["model"].append(model)
-            rows["tier"].append(tier)
-            rows["day"].append(day)
-            rows["component"].append(component)
-            per_token = price.usd_per_million.scaleb(-6)
-            if per_token != per_token.quantize(Decimal(1).scaleb(-18)):
-                raise IngestError(f"The price {price.usd_per_million} USD per million tokens of {model} ({component}) "
-                                  "has more than 12 decimal places.", hint=f"Its source: {price.source}.")
-            rows["usd_per_million"].append(price.usd_per_million)
-            rows["usd_per_token"].append(per_token)
-            rows["price_model"].append(f"{found.provider}/{found.model}")
+            # a long-context tier prices every component its base tier does: its own price where the
+            # catalog has one, else the base price (a long prompt's output may cost the same)
+            variants = [(None, tier, price)]
+            if long_at is not None:
+                long_tier = f"{tier}>{long_at // 1000}k"
+                variants.append((long_at, long_tier, catalog.price(found, component, long_tier, day) or price))
+            for threshold, price_tier, p in variants:
+                per_token = p.usd_per_million.scaleb(-6)
+                if per_token != per_token.quantize(Decimal(1).scaleb(-18)):
+                    raise IngestError(f"The price {p.usd_per_million} USD per million tokens of {model} ({component}) "
+                                      "has more than 12 decimal places.", hint=f"Its source: {p.source}.")
+                for column, value in (("provider", provider), ("model", model), ("tier", tier), ("day", day),
+                                      ("component", component), ("usd_per_million", p.usd_per_million),
+                                      ("usd_per_token", per_token), ("price_model", f"{found.provider}/{found.model}"),
+                                      ("long_at", threshold), ("price_tier", price_tier)):
+                    rows[column].append(value)
     _stage(con, "__usage_prices", pa.table(rows, schema=pa.schema([
         ("provider", pa.string()), ("model", pa.string()), ("tier", pa.string()), ("day", pa.date32()),
         ("component", pa.string()), ("usd_per_million", pa.decimal128(38, 18)),
-        ("usd_per_token", pa.decimal128(38, 18)), ("price_model", pa.string())])))
+        ("usd_per_token", pa.decimal128(38, 18)), ("price_model", pa.string()), ("long_at", pa.int64()),
+        ("price_tier", pa.string())])))
+    _pivot_prices(con, PRICE_ROW)
+
+
+# Where the catalog has long-context prices for a model (``<tier>>Nk``), an event is billed at them when
+# it is one request whose prompt (input, cached input, cache writes, audio input) is longer than N
+# tokens, or when its source says it was in a long context window (Anthropic's 200k-1M)
+PROMPT_COLUMNS = ("input_tokens", "cached_input_tokens", "cache_write_5m_tokens", "cache_write_1h_tokens",
+                  "audio_input_tokens")
+LONG_WINDOW = '%"context_window":"200k-1M"%'
+PRICE_ROW = "__usage_price_row"
+
+
+def _long_sql(e: str, p: str) -> str:
+    """True where event ``e`` is billed at its price row ``p``'s long-context prices."""
+    prompt = " + ".join(f"coalesce({e}.{c}, 0)" for c in PROMPT_COLUMNS)
+    return (f"({p}.long_at IS NOT NULL AND (coalesce({e}.tags LIKE '{LONG_WINDOW}', false) "
+            f"OR (coalesce({e}.requests = 1, false) AND {prompt} > {p}.long_at)))")
+
+
+def _has_long_prices(con) -> bool:
+    return con.execute(f"SELECT count(*) FROM {PRICE_ROW} WHERE long_at IS NOT NULL").fetchone()[0] > 0
 
 
 def _components_sql(events: str) -> str:
@@ -262,12 +289,15 @@ def _components_sql(events: str) -> str:
 
 def _pivot_prices(con, name: str) -> None:
     """``__usage_prices`` as one row per (provider, model, tier, day), a USD-per-token column
-    ``p_<component>`` per token class (null where the catalog has no price)."""
-    columns = ", ".join(f"any_value(usd_per_token) FILTER (WHERE component = '{component}') AS p_{component}"
-                        for component, _ in TOKEN_COLUMNS.values())
+    ``p_<component>`` per token class (null where the catalog has no price), and where the model has
+    long-context prices, their threshold ``long_at`` and a column ``pl_<component>`` each."""
+    columns = ", ".join(
+        f"any_value(usd_per_token) FILTER (WHERE component = '{component}' AND long_at IS NULL) AS p_{component}, "
+        f"any_value(usd_per_token) FILTER (WHERE component = '{component}' AND long_at IS NOT NULL) AS pl_{component}"
+        for component, _ in TOKEN_COLUMNS.values())
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {name} AS
-        SELECT provider, model, tier, day, any_value(price_model) AS price_model, {columns}
+        SELECT provider, model, tier, day, any_value(price_model) AS price_model, max(long_at) AS long_at, {columns}
         FROM __usage_prices GROUP BY provider, model, tier, day
     """)
 
@@ -362,17 +392,20 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
     """)
     # each event priced per token class against its (provider, model, tier, day)'s one row of prices:
     # a join with a small table, where one row per (event, class) and a join back cost seconds per million
-    price_row = "__usage_price_row"
-    _pivot_prices(con, price_row)
-    unpriced = " + ".join(f"CASE WHEN p.p_{component} IS NULL THEN coalesce(b.{column}, 0) ELSE 0 END"
+    def price(component: str) -> str:
+        return f"CASE WHEN {_long_sql('b', 'p')} THEN p.pl_{component} ELSE p.p_{component} END" if long_prices \
+            else f"p.p_{component}"
+
+    long_prices = _has_long_prices(con)
+    unpriced = " + ".join(f"CASE WHEN {price(component)} IS NULL THEN coalesce(b.{column}, 0) ELSE 0 END"
                           for column, (component, _) in TOKEN_COLUMNS.items())
-    cost = " + ".join(f"coalesce(CAST(b.{column} AS DECIMAL(20, 0)) * p.p_{component}, 0)"
+    cost = " + ".join(f"coalesce(CAST(b.{column} AS DECIMAL(20, 0)) * {price(component)}, 0)"
                       for column, (component, _) in TOKEN_COLUMNS.items())
     con.execute(f"""
         INSERT INTO {s.USAGE_EVENTS} ({cols}, load_id, cost, unpriced_tokens, price_model)
         SELECT {', '.join('b.' + c for c in EVENT_COLUMNS)}, b.load_id,
           CASE WHEN ({unpriced}) = 0 THEN CAST({cost} AS {money}) END, {unpriced}, p.price_model
-        FROM {batch} b LEFT JOIN {price_row} p
+        FROM {batch} b LEFT JOIN {PRICE_ROW} p
           ON p.provider = b.provider AND p.model = b.model AND p.tier = coalesce(b.service_tier, 'standard')
          AND p.day = CAST(b.start_time AS DATE)
     """)
@@ -400,10 +433,17 @@ def _roll_up(con, load_id: int) -> None:
     tags = _tags_sql("")
     details = ("'{\"ModelId\":' || to_json(model)::VARCHAR || ',\"TokenType\":' || to_json(token_class)::VARCHAR "
                "|| ',\"ServiceTier\":' || to_json(tier)::VARCHAR || '}'")
+    # an event billed at long-context prices is summed apart (its threshold as long_at), priced at them
+    if _has_long_prices(con):
+        long_at, prices = f"""CASE WHEN {_long_sql('u', 'r')} THEN r.long_at END AS long_at""", f"""
+          LEFT JOIN {PRICE_ROW} r ON r.provider = u.provider AND r.model = u.model
+           AND r.tier = coalesce(u.service_tier, 'standard') AND r.day = CAST(u.start_time AS DATE)"""
+    else:
+        long_at, prices = "CAST(NULL AS BIGINT) AS long_at", ""
     con.execute(f"""
         INSERT INTO {s.COSTS} BY NAME
         WITH e AS (
-          SELECT u.* FROM {s.USAGE_EVENTS} u
+          SELECT u.*, {long_at} FROM {s.USAGE_EVENTS} u {prices}
           WHERE u.cost IS NOT NULL AND EXISTS (
             SELECT 1 FROM __usage_days p WHERE p.x_Source = u.source
               AND p.ProviderName = {provider_sql('u.provider', 0)}
@@ -414,19 +454,19 @@ def _roll_up(con, load_id: int) -> None:
         a AS (
           SELECT source, provider, coalesce(account_id, 'unknown') AS account,
                  CAST(date_trunc('day', start_time) AS TIMESTAMPTZ) AS day, CAST(start_time AS DATE) AS price_day,
-                 model, coalesce(service_tier, 'standard') AS tier, region, {dims},
+                 model, coalesce(service_tier, 'standard') AS tier, long_at, region, {dims},
                  {', '.join(f'sum({column}) AS {column}' for column in TOKEN_COLUMNS)}
           FROM e GROUP BY ALL
         ),
         c AS ({_components_sql('a')}),
         priced AS (
-          SELECT c.*, p.usd_per_million, p.usd_per_token
+          SELECT c.*, p.usd_per_million, p.usd_per_token, p.price_tier
           FROM c JOIN __usage_prices p
             ON p.provider = c.provider AND p.model = c.model AND p.tier = c.tier
-           AND p.day = c.price_day AND p.component = c.component
+           AND p.day = c.price_day AND p.component = c.component AND p.long_at IS NOT DISTINCT FROM c.long_at
         ),
         g AS (
-          SELECT source, provider, account, day, model, tier, component, token_class, region, {dims},
+          SELECT source, provider, account, day, model, tier, price_tier, long_at, component, token_class, region, {dims},
                  usd_per_million, sum(tokens) AS tokens,
                  CAST(sum(CAST(tokens AS DECIMAL(20, 0)) * usd_per_token) AS {money}) AS cost
           FROM priced GROUP BY ALL
@@ -439,7 +479,8 @@ def _roll_up(con, load_id: int) -> None:
           cost AS BilledCost, cost AS EffectiveCost, cost AS ListCost, cost AS ContractedCost,
           'Usage' AS ChargeCategory, 'Usage-Based' AS ChargeFrequency, 'Standard' AS PricingCategory,
           model || ' ' || lower(token_class) || ' tokens' || CASE WHEN tier <> 'standard' THEN ' (' || tier || ')' ELSE '' END
-            AS ChargeDescription,
+            || CASE WHEN long_at IS NOT NULL THEN ' (long context, prompts over ' || (long_at // 1000) || 'k tokens)'
+                    ELSE '' END AS ChargeDescription,
           {provider_sql('provider', 0)} AS ProviderName, {provider_sql('provider', 0)} AS PublisherName,
           {provider_sql('provider', 0)} AS InvoiceIssuerName, {provider_sql('provider', 0)} AS ServiceProviderName,
           {provider_sql('provider', 1)} AS ServiceName, 'AI and Machine Learning' AS ServiceCategory,
@@ -449,7 +490,7 @@ def _roll_up(con, load_id: int) -> None:
           CAST(CAST(tokens AS DECIMAL(20, 0)) * CAST(0.000001 AS DECIMAL(7, 6)) AS {money}) AS PricingQuantity,
           'Tokens' AS ConsumedUnit, CAST(tokens AS {money}) AS ConsumedQuantity,
           usd_per_million AS ListUnitPrice, usd_per_million AS ContractedUnitPrice,
-          model || '/' || component AS SkuId, model || '/' || component || '/' || tier AS SkuPriceId,
+          model || '/' || component AS SkuId, model || '/' || component || '/' || price_tier AS SkuPriceId,
           token_class || ' Tokens' AS SkuMeter,
           {details} AS SkuPriceDetails,
           {tags} AS Tags,

@@ -14,6 +14,13 @@ Three layers, the later winning where they price the same thing:
        output = "8.00"
        from = "2026-06-01"       # optional: from this date on
 
+Long-context prices are tiers of their own, ``<tier>>Nk`` (``standard>272k``, ``batch>200k``): a model's
+price for requests whose prompt (input, cached input, cache writes, audio input) is longer than N
+thousand tokens. An event is billed at them when it is one request with such a prompt, or when its
+source says it ran in a long context window (Anthropic's ``200k-1M``); a component without a
+long-context price of its own keeps its base price. An override can set them too
+(``tier = "standard>200k"``).
+
 Lookups match model names robustly (``llm.models``): a dated version takes its own price where the
 catalog has one, the undated model's otherwise; a seller without a price of its own for a model
 (a gateway, Azure) takes the model's maker's price, and the price's ``source`` says so. A model
@@ -25,6 +32,8 @@ it never becomes $0.
 Decimal('2.5')
 >>> catalog.lookup("openai", "gpt-4o-2024-08-06", "input", tier="batch").usd_per_million
 Decimal('1.25')
+>>> catalog.lookup("openai", "gpt-5.4", "input", tier="standard>272k").usd_per_million
+Decimal('5')
 >>> catalog.lookup("openai", "no-such-model", "input") is None
 True
 """
@@ -79,9 +88,13 @@ class Catalog:
         self._by_slot: dict[tuple[str, str, str, str], list[Price]] = {}
         self._models: dict[str, set[str]] = {}
         self._dated: dict[tuple[str, str], list[str]] = {}  # (seller, undated key) -> its dated keys
+        self._long: dict[tuple[str, str, str], set[int]] = {}  # (seller, key, tier) -> long-context thresholds
         for p in prices:
             self._by_slot.setdefault((p.provider, p.model, p.component, p.tier), []).append(p)
             self._models.setdefault(p.provider, set()).add(p.model)
+            base, threshold = split_tier(p.tier)
+            if threshold is not None:
+                self._long.setdefault((p.provider, p.model, base), set()).add(threshold)
         for seller, keys in self._models.items():
             for key in keys:
                 undated = candidates(key)[-1]
@@ -147,17 +160,31 @@ class Catalog:
                     return other
         return None
 
+    def long_context(self, found: Resolved, tier: str) -> int | None:
+        """The prompt length (tokens) above which a request of a resolved model at ``tier`` is billed
+        at its long-context prices (``<tier>>Nk``), or None when the catalog has none. Where a model
+        has several thresholds, the lowest (its first long-context step) applies."""
+        found_at = set(self._long.get((found.provider, found.model, tier), ()))
+        if tier == "batch" and found.provider in BATCH_HALF:
+            found_at |= self._long.get((found.provider, found.model, "standard"), set())
+        for seller in MAKERS:
+            if not found_at and seller != found.provider:
+                found_at = set(self._long.get((seller, found.model, tier), ()))
+        return min(found_at) if found_at else None
+
     def _price(self, found: Resolved, component: str, tier: str, day: dt.date) -> Price | None:
+        base, threshold = split_tier(tier)
         for comp in (component, COMPONENT_FALLBACK.get(component)):
             if comp is None:
                 continue
             p = self._in_force(found.provider, found.model, comp, tier, day)
             if p is not None:
                 return p
-            if tier == "batch" and found.provider in BATCH_HALF:
-                std = self._in_force(found.provider, found.model, comp, "standard", day)
+            if base == "batch" and found.provider in BATCH_HALF:
+                standard = "standard" if threshold is None else f"standard>{threshold // 1000}k"
+                std = self._in_force(found.provider, found.model, comp, standard, day)
                 if std is not None:
-                    return Price(std.provider, std.model, comp, "batch", std.usd_per_million / 2, std.effective_from,
+                    return Price(std.provider, std.model, comp, tier, std.usd_per_million / 2, std.effective_from,
                                  f"{std.source}; batch at half the standard price")
         return None
 
@@ -180,6 +207,18 @@ class Catalog:
 
     def rows(self) -> list[Price]:
         return [p for ps in self._by_slot.values() for p in ps]
+
+
+def split_tier(tier: str) -> tuple[str, int | None]:
+    """A price tier and its long-context threshold in tokens: ``"batch>200k"`` -> ("batch", 200000).
+
+    >>> split_tier("standard>272k"), split_tier("priority")
+    (('standard', 272000), ('priority', None))
+    """
+    base, sep, rest = tier.partition(">")
+    if sep and rest.endswith("k") and rest[:-1].isdigit():
+        return base, int(rest[:-1]) * 1000
+    return tier, None
 
 
 @cache

@@ -4,8 +4,10 @@
 rewrites ``spendscope/data/llm_prices.csv``. LiteLLM (BerriAI/litellm, MIT) publishes USD per token
 as JSON floats (``2.5e-06``); each is read through its shortest decimal text and scaled to USD per
 million tokens, so ``2.5e-06`` becomes exactly ``2.5``. Only token prices are kept (per image,
-second, character or query prices are other units), and context-length tiers (``_above_200k_tokens``)
-are left out: spendscope prices the base tier and says so (``prices show``).
+second, character or query prices are other units). A long-context price
+(``input_cost_per_token_above_272k_tokens``, ``..._above_200k_tokens_batches``) is the price of its
+tier for requests whose prompt is longer than the threshold: its tier is written
+``<tier>>272k`` (``standard>272k``, ``batch>200k``).
 
 The same reader serves ``spendscope prices update FILE`` for a newer LiteLLM table.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -33,6 +36,8 @@ COMPONENTS = {
     "output_cost_per_audio_token": "audio_output",
 }
 TIERS = {"": "standard", "_batches": "batch", "_priority": "priority", "_flex": "flex"}
+# "<field>_above_<N>k_tokens<tier suffix>": the field's price for prompts longer than N thousand tokens
+_LONG = re.compile(r"^(?P<field>.+)_above_(?P<n>\d+)k_tokens(?P<suffix>_batches|_priority|_flex)?$")
 # LiteLLM provider -> the seller family spendscope prices by
 PROVIDERS = {
     "openai": "openai", "text-completion-openai": "openai", "chatgpt": "openai",
@@ -60,22 +65,27 @@ def rows_from_litellm(table: dict) -> list[dict]:
             continue
         provider = _provider(entry.get("litellm_provider"))
         key = model_key(name)
-        for field_name, component in COMPONENTS.items():
-            for suffix, tier in TIERS.items():
-                value = entry.get(field_name + suffix)
-                if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-                    continue
-                try:
-                    per_token = Decimal(repr(value) if isinstance(value, float) else str(value))
-                except ArithmeticError:
-                    continue
-                if per_token < 0:
-                    continue
-                price = (per_token * MILLION).normalize()
-                slot = (provider, key, component, tier)
-                if slot not in out:
-                    out[slot] = {"provider": provider, "model": key, "component": component, "tier": tier,
-                                 "usd_per_million": format(price, "f"), "source_model": name}
+        slots = [(field_name + suffix, component, tier) for field_name, component in COMPONENTS.items()
+                 for suffix, tier in TIERS.items()]
+        for field_name in entry:
+            long = _LONG.match(field_name)
+            if long and long["field"] in COMPONENTS:
+                slots.append((field_name, COMPONENTS[long["field"]], f"{TIERS[long['suffix'] or '']}>{long['n']}k"))
+        for field_name, component, tier in slots:
+            value = entry.get(field_name)
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                continue
+            try:
+                per_token = Decimal(repr(value) if isinstance(value, float) else str(value))
+            except ArithmeticError:
+                continue
+            if per_token < 0:
+                continue
+            price = (per_token * MILLION).normalize()
+            slot = (provider, key, component, tier)
+            if slot not in out:
+                out[slot] = {"provider": provider, "model": key, "component": component, "tier": tier,
+                             "usd_per_million": format(price, "f"), "source_model": name}
     return [out[k] for k in sorted(out)]
 
 

@@ -220,7 +220,8 @@ def _notes(counts: dict[str, int], tiers: set[str], pages: list[dict]) -> list[s
                      "(pull the report with group_by[]=model).")
     if counts["long_context"]:
         notes.append(f"{counts['long_context']:,} results are in the 200k-1M context window, which Anthropic bills "
-                     "at long-context rates; the window is kept in tags.")
+                     "at long-context rates: they are priced at the model's long-context prices where the catalog "
+                     "has them (spendscope prices show MODEL), and the window is kept in tags.")
     if counts["web_search"]:
         notes.append(f"{counts['web_search']:,} results include web search requests: priced per search, which the "
                      "price catalog does not cover yet; kept in tags as web_search_requests.")
