@@ -62,6 +62,32 @@ def test_version_1_ledger_gains_x_credit_type_and_loads_again(tmp_path):
         assert ledger.costs.count().to_pyarrow().as_py() == 1000
 
 
+def test_a_version_5_ledger_with_usage_gains_long_context_at_and_keeps_its_events(tmp_path):
+    import duckdb
+
+    from spendscope.settings import Settings
+
+    usage = tmp_path / "usage.jsonl"
+    usage.write_text('{"schema": "spendscope.usage.v1", "event_id": "e1", "provider": "openai", "model": "gpt-4o", '
+                     '"start_time": "2026-11-03T10:00:00Z", "input_tokens": 1000, "output_tokens": 100}\n')
+    path = tmp_path / "v5.duckdb"
+    settings = Settings.load(environ={}, db=str(path))
+    with Ledger.open(settings) as ledger:
+        ingest(ledger, [str(usage)])
+        before = ledger.duckdb.sql("SELECT sum(BilledCost) FROM costs").fetchone()[0]
+    con = duckdb.connect(str(path))  # as spendscope left it before long-context prices
+    con.execute("ALTER TABLE usage_events DROP COLUMN long_context_at")
+    con.execute("DELETE FROM meta WHERE key = 'schema_version' AND CAST(value AS INTEGER) > 5")
+    con.close()
+    with Ledger.open(settings) as ledger:
+        assert migrations.schema_version(ledger) == migrations.LATEST_VERSION
+        assert ledger.duckdb.sql("SELECT count(*), count(long_context_at) FROM usage_events").fetchone() == (1, 0)
+        more = tmp_path / "more.jsonl"
+        more.write_text(usage.read_text().replace('"e1"', '"e2"'))
+        ingest(ledger, [str(more)])
+        assert ledger.duckdb.sql("SELECT sum(BilledCost) FROM costs").fetchone()[0] == 2 * before
+
+
 def test_ledger_newer_than_spendscope_is_refused(settings):
     with Ledger.open(settings) as ledger:
         migrations.migrate(ledger, FUTURE)

@@ -267,11 +267,12 @@ LONG_WINDOW = '%"context_window":"200k-1M"%'
 PRICE_ROW = "__usage_price_row"
 
 
-def _long_sql(e: str, p: str) -> str:
-    """True where event ``e`` is billed at its price row ``p``'s long-context prices."""
+def _long_sql(e: str, threshold: str) -> str:
+    """True where event ``e`` is billed at long-context prices, ``threshold`` being its price row's
+    ``long_at`` (null: the model has none)."""
     prompt = " + ".join(f"coalesce({e}.{c}, 0)" for c in PROMPT_COLUMNS)
-    return (f"({p}.long_at IS NOT NULL AND (coalesce({e}.tags LIKE '{LONG_WINDOW}', false) "
-            f"OR (coalesce({e}.requests = 1, false) AND {prompt} > {p}.long_at)))")
+    return (f"coalesce({threshold} IS NOT NULL AND ({e}.tags LIKE '{LONG_WINDOW}' "
+            f"OR ({e}.requests = 1 AND {prompt} > {threshold})), false)")
 
 
 def _has_long_prices(con) -> bool:
@@ -392,22 +393,24 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
     """)
     # each event priced per token class against its (provider, model, tier, day)'s one row of prices:
     # a join with a small table, where one row per (event, class) and a join back cost seconds per million
-    def price(component: str) -> str:
-        return f"CASE WHEN {_long_sql('b', 'p')} THEN p.pl_{component} ELSE p.p_{component} END" if long_prices \
-            else f"p.p_{component}"
-
-    long_prices = _has_long_prices(con)
-    unpriced = " + ".join(f"CASE WHEN {price(component)} IS NULL THEN coalesce(b.{column}, 0) ELSE 0 END"
-                          for column, (component, _) in TOKEN_COLUMNS.items())
-    cost = " + ".join(f"coalesce(CAST(b.{column} AS DECIMAL(20, 0)) * {price(component)}, 0)"
-                      for column, (component, _) in TOKEN_COLUMNS.items())
+    components = [(column, component) for column, (component, _) in TOKEN_COLUMNS.items()]
+    unpriced = " + ".join(f"CASE WHEN __{component} IS NULL THEN coalesce({column}, 0) ELSE 0 END"
+                          for column, component in components)
+    cost = " + ".join(f"coalesce(CAST({column} AS DECIMAL(20, 0)) * __{component}, 0)" for column, component in components)
+    long = _long_sql("b", "b.__long_at") if _has_long_prices(con) else "false"
     con.execute(f"""
-        INSERT INTO {s.USAGE_EVENTS} ({cols}, load_id, cost, unpriced_tokens, price_model)
-        SELECT {', '.join('b.' + c for c in EVENT_COLUMNS)}, b.load_id,
-          CASE WHEN ({unpriced}) = 0 THEN CAST({cost} AS {money}) END, {unpriced}, p.price_model
-        FROM {batch} b LEFT JOIN {PRICE_ROW} p
-          ON p.provider = b.provider AND p.model = b.model AND p.tier = coalesce(b.service_tier, 'standard')
-         AND p.day = CAST(b.start_time AS DATE)
+        INSERT INTO {s.USAGE_EVENTS} ({cols}, load_id, cost, unpriced_tokens, price_model, long_context_at)
+        SELECT {cols}, load_id, CASE WHEN ({unpriced}) = 0 THEN CAST({cost} AS {money}) END, {unpriced}, __price_model,
+               CASE WHEN __long THEN __long_at END
+        FROM (
+          SELECT *, {', '.join(f'CASE WHEN __long THEN __pl_{c} ELSE __p_{c} END AS __{c}' for _, c in components)}
+          FROM (
+            SELECT b.*, {long} AS __long FROM (
+              SELECT b.*, p.price_model AS __price_model, p.long_at AS __long_at,
+                     {', '.join(f'p.p_{c} AS __p_{c}, p.pl_{c} AS __pl_{c}' for _, c in components)}
+              FROM {batch} b LEFT JOIN {PRICE_ROW} p
+                ON p.provider = b.provider AND p.model = b.model AND p.tier = coalesce(b.service_tier, 'standard')
+               AND p.day = CAST(b.start_time AS DATE)) b))
     """)
     _delete_days(con, "__usage_days")
     _roll_up(con, load_id)
@@ -433,17 +436,11 @@ def _roll_up(con, load_id: int) -> None:
     tags = _tags_sql("")
     details = ("'{\"ModelId\":' || to_json(model)::VARCHAR || ',\"TokenType\":' || to_json(token_class)::VARCHAR "
                "|| ',\"ServiceTier\":' || to_json(tier)::VARCHAR || '}'")
-    # an event billed at long-context prices is summed apart (its threshold as long_at), priced at them
-    if _has_long_prices(con):
-        long_at, prices = f"""CASE WHEN {_long_sql('u', 'r')} THEN r.long_at END AS long_at""", f"""
-          LEFT JOIN {PRICE_ROW} r ON r.provider = u.provider AND r.model = u.model
-           AND r.tier = coalesce(u.service_tier, 'standard') AND r.day = CAST(u.start_time AS DATE)"""
-    else:
-        long_at, prices = "CAST(NULL AS BIGINT) AS long_at", ""
+    # an event priced at long-context prices is summed apart (its threshold as long_at), priced at them
     con.execute(f"""
         INSERT INTO {s.COSTS} BY NAME
         WITH e AS (
-          SELECT u.*, {long_at} FROM {s.USAGE_EVENTS} u {prices}
+          SELECT u.* EXCLUDE (long_context_at), u.long_context_at AS long_at FROM {s.USAGE_EVENTS} u
           WHERE u.cost IS NOT NULL AND EXISTS (
             SELECT 1 FROM __usage_days p WHERE p.x_Source = u.source
               AND p.ProviderName = {provider_sql('u.provider', 0)}

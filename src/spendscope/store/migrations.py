@@ -58,6 +58,12 @@ def _create(ledger: "Ledger", name: str, schema) -> None:
         ledger.con.create_table(name, schema=schema)
 
 
+def _add_missing(ledger: "Ledger", table: str, column: str) -> None:
+    """Add ``column`` (typed as in the current schema) to ``table`` where it lacks it."""
+    if table in ledger.tables() and column not in ledger.con.get_schema(table).names:
+        ledger.add_column(table, column, s.usage_events_schema()[column])
+
+
 def _create_llm_tables(ledger: "Ledger") -> None:
     _create(ledger, s.USAGE_EVENTS, s.usage_events_schema())
     _create(ledger, s.LLM_PRICES, s.LLM_PRICES_SCHEMA)
@@ -72,6 +78,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                                                                                                  s.PULL_STATE_SCHEMA)),
     Migration(5, "create the llm_billed table (what the providers' cost reports billed)",
               lambda ledger: _create(ledger, s.LLM_BILLED, s.llm_billed_schema())),
+    Migration(6, "add usage_events.long_context_at (events priced at long-context prices)",
+              lambda ledger: _add_missing(ledger, s.USAGE_EVENTS, "long_context_at")),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

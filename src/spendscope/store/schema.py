@@ -106,8 +106,10 @@ def _ledger_types(arrow_schema, extra: dict[str, dt.DataType]) -> ibis.Schema:
 def usage_events_schema() -> ibis.Schema:
     from spendscope.llm.events import EVENT_SCHEMA
 
+    # long_context_at: the prompt length above which the event was priced at long-context prices
+    # (null: at its tier's base prices)
     return _ledger_types(EVENT_SCHEMA, {"load_id": dt.int64, "cost": MONEY, "unpriced_tokens": dt.int64,
-                                        "price_model": dt.string})
+                                        "price_model": dt.string, "long_context_at": dt.int64})
 
 
 LLM_PRICES_SCHEMA = ibis.schema(
