@@ -112,3 +112,14 @@ def test_the_cli_loads_gateway_events_and_reconciles_them_with_the_invoice(cli, 
     assert by_model["gpt-4o-2024-08-06"]["events"] == 2 and by_model["gpt-4o-2024-08-06"]["billed_cost"]
     gaps = json.loads(cli("reconcile", "llm", "--gaps", "--format", "json").stdout)
     assert all(r["causes"] != "matches" for r in gaps)
+
+
+def test_long_context_pricing_is_named_among_the_causes_of_a_gap():
+    from spendscope.llm.reconcile import Line
+
+    line = Line("OpenAI", dt.date(2026, 11, 3), "gpt-5.4", events=10, event_cost=Decimal("12"),
+                billed_cost=Decimal("9"), tokens=3_000_000, long_context=2)
+    assert line.causes() == ["long context: 2 events priced at long-context prices"]
+    assert Line("OpenAI", dt.date(2026, 11, 3), "gpt-5.4", events=10, event_cost=Decimal("12"),
+                billed_cost=Decimal("9"), tokens=3_000_000).causes() == [
+        "price differs from the catalog's (a negotiated rate? see pricing.overrides)"]

@@ -9,6 +9,7 @@ this report is how the estimate is checked against it.
 
 Likely causes, from the events of the day: tokens without a catalog price (unknown model), cached
 tokens (the invoice's cache discount differs from the catalog's), batch or priority/flex tiers,
+long prompts priced at long-context prices (or not: a gateway that aggregates requests hides them),
 events missing (billed usage no gateway saw), usage not billed yet (or its bill not loaded), and
 otherwise a price that differs from the catalog's (a negotiated rate: ``pricing.overrides``).
 """
@@ -39,6 +40,7 @@ class Line:
     cached_tokens: int = 0
     tokens: int = 0
     tiers: set = field(default_factory=set)
+    long_context: int = 0  # events priced at long-context prices
 
     @property
     def gap(self) -> Decimal | None:
@@ -61,6 +63,8 @@ class Line:
             out.append("batch tier")
         if self.tiers & {"priority", "flex"}:
             out.append("service tier: " + ", ".join(sorted(self.tiers & {"priority", "flex"})))
+        if self.long_context:
+            out.append(f"long context: {self.long_context:,} events priced at long-context prices")
         if not out:
             out.append("price differs from the catalog's (a negotiated rate? see pricing.overrides)")
         return out
@@ -92,7 +96,7 @@ def reconcile_llm(ledger, start: _dt.date | None = None, end: _dt.date | None = 
         SELECT {provider_sql('provider', 0)}, CAST(start_time AS DATE), coalesce(model, '(no model)'),
                coalesce(service_tier, 'standard'), count(*), coalesce(sum(cost), 0), sum(unpriced_tokens),
                sum(coalesce(cached_input_tokens, 0)),
-               sum({' + '.join(f'coalesce({c}, 0)' for c in _token_columns())})
+               sum({' + '.join(f'coalesce({c}, 0)' for c in _token_columns())}), count(long_context_at)
         FROM {s.USAGE_EVENTS} WHERE {' AND '.join(window_e)} GROUP BY ALL
     """).fetchall()
     names = ", ".join(f"'{n}'" for n in estimate_sources())
@@ -103,7 +107,7 @@ def reconcile_llm(ledger, start: _dt.date | None = None, end: _dt.date | None = 
         GROUP BY ALL
     """).fetchall()
     lines: dict[tuple, Line] = {}
-    for provider, day, model, tier, n, cost, unpriced, cached, tokens in events:
+    for provider, day, model, tier, n, cost, unpriced, cached, tokens, long in events:
         key = (provider, day, cover_key(model))
         line = lines.setdefault(key, Line(provider, day, model))
         line.events += n
@@ -112,6 +116,7 @@ def reconcile_llm(ledger, start: _dt.date | None = None, end: _dt.date | None = 
         line.cached_tokens += int(cached or 0)
         line.tokens += int(tokens or 0)
         line.tiers.add(tier)
+        line.long_context += long
     for provider, day, model, billed in bills:
         key = (provider, day, cover_key(model))
         line = lines.setdefault(key, Line(provider, day, model))
