@@ -348,6 +348,8 @@ def test_every_openai_endpoint_is_pulled_with_its_documented_grouping(api, ledge
         "audio_transcriptions": ["model", "project_id", "api_key_id"],
         "vector_stores": ["project_id"],
         "code_interpreter_sessions": ["project_id"],
+        "file_search_calls": ["project_id", "api_key_id", "vector_store_id"],
+        "web_search_calls": ["model", "project_id", "api_key_id", "context_level"],
         "costs": ["project_id", "line_item"],
     }
     assert [e.endpoint for e in result.endpoints] == list(groups)

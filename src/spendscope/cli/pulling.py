@@ -21,7 +21,8 @@ def pull(
     endpoints: Optional[str] = typer.Option(None, "--endpoints", help="Comma-separated endpoints to pull (default "
                                             "all): OpenAI completions, embeddings, moderations, images, "
                                             "audio_speeches, audio_transcriptions, vector_stores, "
-                                            "code_interpreter_sessions, costs; Anthropic messages, "
+                                            "code_interpreter_sessions, file_search_calls, web_search_calls, "
+                                            "costs; Anthropic messages, "
                                             "cost_report, and the analytics API's usage and cost (beta; "
                                             "named only)."),
     out: Optional[str] = typer.Option(None, "--out", help="Folder to save the API's pages in (default "

@@ -163,6 +163,11 @@ PROVIDERS: dict[str, Provider] = {
             Endpoint("vector_stores", "/v1/organization/usage/vector_stores", ("project_id",)),
             Endpoint("code_interpreter_sessions", "/v1/organization/usage/code_interpreter_sessions",
                      ("project_id",)),
+            # tool calls (organization.usage.file_searches / web_searches results), counted per call
+            Endpoint("file_search_calls", "/v1/organization/usage/file_search_calls",
+                     ("project_id", "api_key_id", "vector_store_id")),
+            Endpoint("web_search_calls", "/v1/organization/usage/web_search_calls",
+                     ("model", "project_id", "api_key_id", "context_level")),
             # what OpenAI billed (the Costs API: bucket_width 1d only), read into billed lines
             Endpoint("costs", "/v1/organization/costs", ("project_id", "line_item"), "openai_costs", "costs"),
         )),
