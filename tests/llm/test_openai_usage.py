@@ -174,6 +174,23 @@ def test_other_unit_endpoints_keep_their_quantities_in_tags(tmp_path):
     assert moderation["input_tokens"] == 300 and moderation["tags"] is None
 
 
+def test_file_and_web_search_calls_are_counted_per_call_by_their_grouping(tmp_path):
+    # the shapes of GET /v1/organization/usage/file_search_calls and /web_search_calls (OpenAPI 2026)
+    results = [
+        {"object": "organization.usage.file_searches.result", "num_requests": 2, "project_id": "proj_a",
+         "user_id": None, "api_key_id": None, "vector_store_id": "vs_1"},
+        {"object": "organization.usage.file_searches.result", "num_requests": 5, "project_id": "proj_a",
+         "user_id": None, "api_key_id": None, "vector_store_id": "vs_2"},
+        {"object": "organization.usage.web_searches.result", "num_requests": 9, "num_model_requests": 4,
+         "model": "gpt-5.4", "project_id": "proj_a", "context_level": "medium"},
+    ]
+    first, second, web = rows(write(tmp_path, "tools.json", page([bucket(DAY, results)])))
+    assert json.loads(first["tags"]) == {"num_requests": 2, "vector_store_id": "vs_1"}
+    assert first["event_id"] != second["event_id"]  # grouped by vector store: two facts
+    assert json.loads(web["tags"]) == {"context_level": "medium", "num_requests": 9}
+    assert (web["model"], web["requests"], total(web)) == ("gpt-5.4", 4, 0)
+
+
 def test_the_newer_schema_takes_audio_out_of_the_totals(tmp_path):
     result = completion(model="gpt-realtime", input_tokens=10000, input_cached_tokens=3000, input_audio_tokens=4000,
                         input_text_tokens=2500, input_image_tokens=500, input_uncached_tokens=7000,
