@@ -630,6 +630,13 @@ def test_cli_pull_out_folder_and_since(api, cli, tmp_path):
     assert "Loaded 1 usage events" in out
 
 
+def test_cli_refuses_a_missing_key_before_making_a_ledger(api, cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("ANTHROPIC_ADMIN_KEY")
+    err = cli("pull", "anthropic", expect=2).stderr
+    assert "ANTHROPIC_ADMIN_KEY is not set" in err
+    assert not list(tmp_path.glob("*.duckdb")) and api.log == []
+
+
 def test_cli_errors_are_clear_and_keyless(api, cli, tmp_path):
     err = cli("pull", "gemini", expect=2).stderr
     assert "Unknown provider 'gemini'. Valid providers: openai, anthropic" in err

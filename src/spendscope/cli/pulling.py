@@ -46,7 +46,9 @@ def pull(
         spendscope pull anthropic --endpoints usage,cost     # the Usage and Cost Analytics API
     """
     from spendscope.errors import ConfigError
-    from spendscope.llm.pull import fetch, load, plan, provider_named
+    import os
+
+    from spendscope.llm.pull import api_key, chosen_endpoints, fetch, load, plan, provider_named
 
     spec = provider_named(provider)  # a clear error before the ledger is opened
     try:
@@ -57,6 +59,8 @@ def pull(
     if chosen is not None and not chosen:
         raise ConfigError("--endpoints names no endpoint.",
                           hint=f"Valid {spec.name} endpoints: {', '.join(e.name for e in spec.endpoints)}.")
+    chosen_endpoints(spec, chosen)  # endpoints and key checked before the ledger is opened (or made)
+    api_key(spec, os.environ)
     err = console(stderr=True)
 
     def progress(message: str) -> None:

@@ -289,11 +289,9 @@ def pull(ledger, provider: str, *, since: _dt.date | None = None, endpoints: lis
     return load(ledger, planned, progress=progress)
 
 
-def plan(ledger, provider: str, *, since: _dt.date | None = None, endpoints: list[str] | None = None,
-         out: str | Path | None = None, environ: Mapping[str, str] | None = None, window: _dt.timedelta = WINDOW,
-         first: _dt.timedelta = FIRST_PULL, now: _dt.datetime | None = None) -> Plan:
-    """Check the provider, endpoints, key and ledger, and read the cursors; gives where each endpoint starts."""
-    spec = provider_named(provider)
+def chosen_endpoints(spec: Provider, endpoints: list[str] | None) -> list[Endpoint]:
+    """The endpoints named (default: the provider's default ones), checked: known, and not two
+    reports of the same bill."""
     names = [e.strip().lower() for e in endpoints or [] if e.strip()]
     chosen = ([spec.endpoint(n) for n in dict.fromkeys(names)] if endpoints is not None
               else [e for e in spec.endpoints if e.default])
@@ -304,6 +302,15 @@ def plan(ledger, provider: str, *, since: _dt.date | None = None, endpoints: lis
     if len(billed) > 1:
         raise ConfigError(f"{' and '.join(billed)} are two reports of the same bill: pulling both would count it "
                           "twice.", hint="Pull one of them (the legacy cost_report, or cost from the analytics API).")
+    return chosen
+
+
+def plan(ledger, provider: str, *, since: _dt.date | None = None, endpoints: list[str] | None = None,
+         out: str | Path | None = None, environ: Mapping[str, str] | None = None, window: _dt.timedelta = WINDOW,
+         first: _dt.timedelta = FIRST_PULL, now: _dt.datetime | None = None) -> Plan:
+    """Check the provider, endpoints, key and ledger, and read the cursors; gives where each endpoint starts."""
+    spec = provider_named(provider)
+    chosen = chosen_endpoints(spec, endpoints)
     if not ledger.target.is_duckdb:
         raise IngestError(f"LLM usage can be pulled into a DuckDB ledger only for now, not {ledger.describe()}.",
                           hint="Pull usage into a DuckDB ledger (--db spendscope.duckdb).")
