@@ -7,10 +7,21 @@ from decimal import Decimal
 
 
 def money(value: Decimal | None, places: int = 2) -> str:
-    """Money for people: thousands separators, fixed places."""
+    """Money for people: thousands separators, fixed places; an amount too small to show at
+    ``places`` (a few LLM requests) gets the places it needs, up to 8, rather than reading 0.00.
+
+    >>> money(Decimal("1234.5")), money(Decimal("0.0042")), money(Decimal("-0.000125")), money(Decimal(0))
+    ('1,234.50', '0.004', '-0.0001', '0.00')
+    """
     if value is None:
         return ""
-    return f"{value:,.{places}f}"
+    shown = f"{value:,.{places}f}"
+    if value and not any(ch in "123456789" for ch in shown):
+        for more in range(places + 1, 9):
+            shown = f"{value:,.{more}f}"
+            if any(ch in "123456789" for ch in shown):
+                break
+    return shown
 
 
 def exact(value: Decimal) -> str:
