@@ -175,10 +175,19 @@ class EventBatch:
     """Events an adapter read from one file, and what it noticed on the way; a cost report's
     adapter gives billed lines instead (``billed``, BILLED_SCHEMA) and no events."""
 
-    table: pa.Table  # EVENT_SCHEMA
+    table: pa.Table | None  # EVENT_SCHEMA; None where the events are ``staged``
     format_version: str
     notes: list[str]
     billed: pa.Table | None = None  # BILLED_SCHEMA
+    # where a source checked the events inside the ledger's DuckDB connection (``stage``), the
+    # temporary table that holds them (EVENT_SCHEMA's columns) and how many there are: a million
+    # events need not make the round trip through Arrow
+    staged: str | None = None
+    staged_rows: int = 0
+
+    @property
+    def num_rows(self) -> int:
+        return self.staged_rows if self.table is None else self.table.num_rows
 
 
 def billed_table(rows: list[dict]) -> pa.Table:

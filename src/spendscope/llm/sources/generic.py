@@ -91,6 +91,12 @@ class GenericEventsSource:
     def detect(self, path: Path, head: str) -> float:
         return 0.99 if _DETECT.search(head) else 0.0
 
+    def stage(self, path: Path, con, name: str) -> EventBatch | None:
+        """The events of a file whose every line passes the fast checks, as the temporary table
+        ``name`` in the DuckDB connection ``con`` (the ledger's); None where ``read`` must read it."""
+        rows = _check_fast(con, path, name)
+        return None if rows is None else EventBatch(None, SCHEMA, [], staged=name, staged_rows=rows)
+
     def read(self, path: Path) -> EventBatch:
         """Every event of the file. A file whose every line passes the checks is read by DuckDB's JSON
         reader and checked in SQL (``_read_fast``: a million events in seconds); otherwise, or where
@@ -237,98 +243,112 @@ def _plain(value: Any) -> Any:
 
 
 _RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})$"
-_INTEGER = "('UBIGINT', 'BIGINT')"
-_DEBUG_FAST = False
+_DECIMAL = r"^[0-9]{1,19}(\.[0-9]{1,18})?$"
 
 
 def _read_fast(path: Path):
-    """The file as an EVENT_SCHEMA table read and checked by DuckDB, or None when any line fails a
-    check (the line-by-line reader then says which and why, or reads what only it accepts).
-
-    Each line is parsed once, into a struct of JSON values (``from_json``); the checks and
-    conversions then work on those small values."""
+    """The file as an EVENT_SCHEMA table read and checked by DuckDB (``_check_fast``), or None when
+    any line fails a check (the line-by-line reader then says which and why, or reads what only it
+    accepts)."""
     import duckdb
 
     from spendscope.llm.events import EVENT_SCHEMA
 
-    def node(key: str) -> str:
-        return f"s.{key}"
-
-    def raw(key: str) -> str:
-        return f"v_{key}"
-
-    def kind(key: str) -> str:
-        return f"t_{key}"
-
-    def text(key: str) -> str:
-        return f"nullif(trim({raw(key)}), '')"
-
-    def time(key: str) -> str:
-        return (f"CASE WHEN {kind(key)} = 'VARCHAR' THEN CAST(upper(trim({raw(key)})) AS TIMESTAMPTZ) "
-                f"ELSE to_timestamp(CAST({raw(key)} AS DOUBLE)) END")
-
-    def time_ok(key: str) -> str:
-        return (f"(({kind(key)} = 'VARCHAR' AND regexp_matches(trim({raw(key)}), '{_RFC3339}')) "
-                f"OR {kind(key)} IN ('UBIGINT', 'BIGINT', 'DOUBLE'))")
-
-    structure = "{" + ", ".join(f'"{k}": "JSON"' for k in VALID_KEYS) + "}"
-    valid = "[" + ", ".join(f"'{k}'" for k in VALID_KEYS) + "]"
-    counts = [f"({kind(c)} = 'NULL' OR ({kind(c)} IN {_INTEGER} AND CAST({raw(c)} AS HUGEINT) BETWEEN 0 AND {MAX_COUNT}))"
-              for c in (*TOKEN_COLUMNS, "requests")]
-    checks = [
-        f"list_has_all({valid}, keys)",
-        f"{raw('schema')} = '{SCHEMA}'",
-        *[f"{kind(k)} = 'VARCHAR' AND {text(k)} IS NOT NULL" for k in ("event_id", "provider", "model")],
-        *[f"{kind(k)} IN ('VARCHAR', 'NULL')" for k in TEXT_KEYS],
-        f"coalesce({text('service_tier')} IN ({', '.join(repr(t) for t in TIERS)}), true)",
-        " OR ".join(f"{kind(c)} <> 'NULL'" for c in TOKEN_COLUMNS),
-        *counts,
-        time_ok("start_time"),
-        f"({kind('end_time')} = 'NULL' OR {time_ok('end_time')})",
-        f"{kind('tags')} IN ('OBJECT', 'NULL')",
-        f"({kind('reported_cost')} = 'NULL' OR ({kind('reported_cost')} IN ('VARCHAR', 'UBIGINT', 'BIGINT', 'DOUBLE') "
-        f"AND regexp_matches(trim({raw('reported_cost')}), '^[0-9]{{1,19}}(\\.[0-9]{{1,18}})?$')))",
-    ]
-    cols = [
-        f"'{SOURCE}' AS source", f"{text('event_id')} AS event_id", f"lower({text('provider')}) AS provider",
-        *[f"{text(k)} AS {k}" for k in TEXT_KEYS if k not in ("event_id", "provider")],
-        f"{time('start_time')} AS start_time",
-        f"CASE WHEN {kind('end_time')} = 'NULL' THEN {time('start_time')} ELSE {time('end_time')} END AS end_time",
-        f"CASE WHEN {kind('tags')} = 'OBJECT' AND {node('tags')}::VARCHAR <> '{{}}' THEN {node('tags')}::VARCHAR END AS tags",
-        f"coalesce(CAST({raw('requests')} AS BIGINT), 1) AS requests",
-        *[f"CAST({raw(c)} AS BIGINT) AS {c}" for c in TOKEN_COLUMNS],
-        f"CAST(trim({raw('reported_cost')}) AS DECIMAL(38, 18)) AS reported_cost",
-    ]
-    quoted = str(path).replace("'", "''")
     con = duckdb.connect()
     try:
         con.execute("SET enable_progress_bar = false")
-        # one pass: each value's JSON type and text once (t_KEY, v_KEY), the checks as ``ok``, the
-        # event columns; a value that does not convert raises, and the line-by-line reader takes over
-        values = ", ".join(f"coalesce(json_type(s.{k}), 'NULL') AS t_{k}, s.{k}->>'$' AS v_{k}" for k in VALID_KEYS)
-        ok = " AND ".join(f"({c})" for c in checks)
-        packed = ", ".join(f"{name} := {expr}" for expr, name in (c.rsplit(" AS ", 1) for c in cols))
-        con.execute(f"""
-            CREATE TEMP TABLE ev AS
-            WITH raw AS (
-              SELECT keys, s, {values} FROM (
-                SELECT json_keys(json) AS keys, from_json(json, '{structure}') AS s
-                FROM read_json_objects('{quoted}', format='newline_delimited'))
-            )
-            SELECT coalesce({ok}, false) AS __ok,
-                   CASE WHEN coalesce({ok}, false) THEN struct_pack({packed}) END AS e
-            FROM raw
-        """)
-        if _DEBUG_FAST:
-            print(con.execute("SELECT count(*) FILTER (WHERE NOT __ok) FROM ev").fetchone())
-        bad, rows, dupes, backwards = con.execute(
-            "SELECT count(*) FILTER (WHERE NOT __ok), count(*), count(*) - count(DISTINCT e.event_id), "
-            "count(*) FILTER (WHERE e.end_time < e.start_time) FROM ev").fetchone()
-        if bad or rows == 0 or dupes or backwards:
+        if _check_fast(con, path, "ev") is None:
             return None
-        table = con.execute("SELECT " + ", ".join(f"e.{n}" for n in EVENT_SCHEMA.names) + " FROM ev").to_arrow_table()
-        return table.cast(EVENT_SCHEMA)
-    except duckdb.Error:
-        return None  # the line-by-line reader names what DuckDB could not read
+        return con.execute("SELECT * FROM ev").to_arrow_table().cast(EVENT_SCHEMA)
     finally:
         con.close()
+
+
+def _check_fast(con, path: Path, name: str) -> int | None:
+    """Read and check the file with DuckDB into the temporary table ``name`` (EVENT_SCHEMA's
+    columns) of the connection ``con``; how many events, or None (and no table) when any line fails
+    a check.
+
+    DuckDB's JSON reader gives each key's value as JSON text; a value's JSON type is read off its
+    first character (``"`` text, ``{`` object, a digit a number: DuckDB writes the text itself, so
+    there is no white space or other spelling), so no value is parsed twice. The checks are at least
+    as strict as ``parse_event``'s: a whole number must be written as digits only, a time as RFC 3339
+    text or a plain number, and so on. A second scan of the lines looks for keys outside the schema,
+    which the JSON reader would skip."""
+    import duckdb
+
+    from spendscope.llm.events import EVENT_SCHEMA
+
+    def js(key: str) -> str:  # the value's JSON text; SQL NULL where the key is missing or null
+        return f'CAST("{key}" AS VARCHAR)'
+
+    def is_text(key: str) -> str:
+        return f"starts_with({js(key)}, '\"')"
+
+    def text(key: str) -> str:
+        return f"""nullif(trim("{key}"->>'$'), '')"""
+
+    def whole(key: str) -> str:  # digits only, and within int64
+        return f"(regexp_full_match({js(key)}, '[0-9]{{1,19}}') AND TRY_CAST({js(key)} AS BIGINT) IS NOT NULL)"
+
+    def time(key: str) -> str:
+        return (f"""CASE WHEN {is_text(key)} THEN CAST(upper(trim("{key}"->>'$')) AS TIMESTAMPTZ) """
+                f"ELSE to_timestamp(CAST({js(key)} AS DOUBLE)) END")
+
+    def time_ok(key: str) -> str:
+        return (f"""(({is_text(key)} AND regexp_matches(trim("{key}"->>'$'), '{_RFC3339}')) """
+                f"OR regexp_full_match({js(key)}, '-?[0-9]+(\\.[0-9]+)?'))")
+
+    def present(key: str) -> str:
+        return f'"{key}" IS NOT NULL'
+
+    checks = [
+        f"""coalesce("schema"->>'$' = '{SCHEMA}' AND {is_text('schema')}, false)""",
+        *[f"coalesce({is_text(k)} AND {text(k)} IS NOT NULL, false)" for k in ("event_id", "provider", "model")],
+        *[f"(NOT {present(k)} OR {is_text(k)})" for k in TEXT_KEYS],
+        f"coalesce({text('service_tier')} IN ({', '.join(repr(t) for t in TIERS)}), true)",
+        "(" + " OR ".join(present(c) for c in TOKEN_COLUMNS) + ")",
+        *[f"(NOT {present(c)} OR {whole(c)})" for c in (*TOKEN_COLUMNS, "requests")],
+        f"coalesce({time_ok('start_time')}, false)",
+        f"(NOT {present('end_time')} OR {time_ok('end_time')})",
+        f"(NOT {present('tags')} OR starts_with({js('tags')}, '{{'))",
+        f"""(NOT {present('reported_cost')} OR (NOT starts_with({js('reported_cost')}, '{{')
+             AND NOT starts_with({js('reported_cost')}, '[')
+             AND regexp_matches(trim("reported_cost"->>'$'), '{_DECIMAL}')))""",
+    ]
+    cols = {
+        "source": f"'{SOURCE}'", "event_id": text("event_id"), "provider": f"lower({text('provider')})",
+        **{k: text(k) for k in TEXT_KEYS if k not in ("event_id", "provider")},
+        "start_time": time("start_time"),
+        "end_time": f"CASE WHEN {present('end_time')} THEN {time('end_time')} ELSE {time('start_time')} END",
+        "tags": f"CASE WHEN starts_with({js('tags')}, '{{') AND {js('tags')} <> '{{}}' THEN {js('tags')} END",
+        "requests": f"coalesce(CAST({js('requests')} AS BIGINT), 1)",
+        **{c: f"CAST({js(c)} AS BIGINT)" for c in TOKEN_COLUMNS},
+        "reported_cost": """CAST(trim("reported_cost"->>'$') AS DECIMAL(38, 18))""",
+    }
+    quoted = str(path).replace("'", "''")
+    columns = "{" + ", ".join(f"'{k}': 'JSON'" for k in VALID_KEYS) + "}"
+    ok = " AND ".join(checks)
+    try:
+        # keys the schema does not have (the JSON reader below reads only the schema's keys)
+        keys = con.execute(f"SELECT DISTINCT unnest(json_keys(json)) FROM read_json_objects('{quoted}', "
+                           "format='newline_delimited')").fetchall()
+        if not {k for k, in keys} <= set(VALID_KEYS):
+            return None
+        # a value that does not convert raises, and the line-by-line reader takes over
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE {name} AS
+            SELECT {', '.join(f'{cols[n]} AS "{n}"' for n in EVENT_SCHEMA.names)}, {ok} AS __ok
+            FROM read_json('{quoted}', format='newline_delimited', records=true, columns={columns})
+        """)
+        bad, rows, dupes, backwards = con.execute(
+            "SELECT count(*) FILTER (WHERE NOT coalesce(__ok, false)), count(*), count(*) - count(DISTINCT event_id), "
+            f"count(*) FILTER (WHERE end_time < start_time) FROM {name}").fetchone()
+        if bad or rows == 0 or dupes or backwards:
+            con.execute(f"DROP TABLE {name}")
+            return None
+        con.execute(f"ALTER TABLE {name} DROP COLUMN __ok")
+        return rows
+    except duckdb.Error:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
+        return None  # the line-by-line reader names what DuckDB could not read
