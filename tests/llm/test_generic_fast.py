@@ -52,6 +52,8 @@ def test_fast_and_line_by_line_readers_agree_on_every_column(tmp_path):
     {"input_tokens": 12.0},   # a whole number written as a float: only the line-by-line reader accepts it
     {"input_tokens": -1},     # refused by both: the line-by-line reader names the line and key
     {"colour": "red"},        # an unknown key
+    {"colour": None},         # an unknown key with no value
+    {"Input_Tokens": 5},      # a key spelled in another case
     {"start_time": "2026-03-01T12:00:00"},  # no offset
     {"service_tier": "gold"},
     {"event_id": 7},

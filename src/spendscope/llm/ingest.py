@@ -1,6 +1,7 @@
 """Load LLM usage files: read events, price them, keep them in ``usage_events``, roll them up into ``costs``.
 
-Per batch of files, in one transaction:
+Per batch of files (steps 1 and 2 in temporary tables, which change nothing in the ledger; steps 3
+to 5 in one transaction):
 
 1. *Read* each file with its usage source (``llm.sources``): events with exclusive token classes.
 2. *Price* every (event, token class) at the catalog price in force on the event's day
@@ -162,16 +163,24 @@ def store_usage(ledger: Ledger, prepared: Prepared) -> UsageResult:
     numbered = [(first_id + k, uf, batch, digest) for k, (uf, batch, digest) in enumerate(todo)]
     cost_reports = [n for n in numbered if n[2].billed is not None]
     numbered = [n for n in numbered if n[2].billed is None]
+    con = ledger.duckdb
     try:
+        if numbered:
+            # staged and priced before the transaction, in temporary tables that change nothing in
+            # the ledger: DuckDB stores a large insert read from committed tables faster (twice, for
+            # a million events) than one read from tables the same transaction made
+            _stage_batches(con, "__usage_new", [(load_id, batch) for load_id, _, batch, _ in numbered])
+            _stage_prices(con, catalog)  # for the new events and the stored ones they roll up with
+            unpriced = _price_new(con, dedupe=len(numbered) > 1)
         with ledger.transaction():
             if cost_reports:
                 result.files += _store_billed(ledger, cost_reports, loaded_at)
             if numbered:
-                _store_events(ledger, numbered, catalog, loaded_at, result)
+                _store_events(ledger, numbered, unpriced, loaded_at, result)
     finally:
-        for _, _, batch, _ in numbered:
-            if batch.staged:
-                ledger.duckdb.execute(f"DROP TABLE IF EXISTS {batch.staged}")
+        con.execute("DROP VIEW IF EXISTS __usage_priced")
+        for name in [batch.staged for _, _, batch, _ in numbered if batch.staged] + ["__usage_new", "__usage_batch"]:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
     return result
 
 
@@ -191,15 +200,14 @@ def _partition_row(load_id: int, key: tuple, rows: int, ledger_cost: Decimal, so
             "source_effective_cost": source_cost}
 
 
-def _store_events(ledger: Ledger, numbered: list, catalog: Catalog, loaded_at, result: UsageResult) -> None:
-    """Usage events: priced, stored, rolled up (in the caller's transaction)."""
+def _store_events(ledger: Ledger, numbered: list, batch: str, loaded_at, result: UsageResult) -> None:
+    """Usage events priced by ``_price_new`` (``batch``: its table of them unpriced): stored,
+    rolled up (in the caller's transaction)."""
     from spendscope.ingest.pipeline import FileResult, PartitionResult
 
     con = ledger.duckdb
     load_ids = [n[0] for n in numbered]
-    _stage_batches(con, "__usage_new", [(load_id, batch) for load_id, _, batch, _ in numbered])
-    _stage_prices(con, catalog)  # for the new events and the stored ones they roll up with
-    partitions, covered = _store_and_roll_up(con, max(load_ids), dedupe=len(numbered) > 1)
+    partitions, covered = _replace_and_roll_up(con, max(load_ids), batch)
     per_load = _per_load_partitions(con, load_ids)
     for load_id, uf, batch, digest in numbered:
         parts = per_load.get(load_id, [])
@@ -416,8 +424,16 @@ def _checked_totals(con, days: str, source_table: str, amount: str, what: str) -
 
 
 def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
-    """Replace the stored events, rebuild the touched days' costs rows; returns per partition (the
-    roll-up's rows and cost, its events' exact cost), and how many roll-up rows a bill covers."""
+    """Price the events of ``__usage_new``, replace the stored events with them, rebuild the touched
+    days' costs rows; returns per partition (the roll-up's rows and cost, its events' exact cost), and
+    how many roll-up rows a bill covers."""
+    return _replace_and_roll_up(con, load_id, _price_new(con, dedupe))
+
+
+def _price_new(con, dedupe: bool = True) -> str:
+    """The view ``__usage_priced``: the events of ``__usage_new`` (the last of each (source,
+    event_id) where ``dedupe``) priced per token class at the prices ``_stage_prices`` staged, with
+    ``usage_events``' columns. Returns the table of the same events unpriced."""
     money = "DECIMAL(38, 18)"
     cols = ", ".join(EVENT_COLUMNS)
     # the batch's events, the last of each (source, event_id) winning (one file's ids are unique:
@@ -430,6 +446,38 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
                                          FROM __usage_new) WHERE __n = 1
         """)
     batch = "__usage_batch" if dedupe else "__usage_new"
+    # each event priced per token class against its (provider, model, tier, day)'s one row of prices:
+    # a join with a small table, where one row per (event, class) and a join back cost seconds per million
+    components = [(column, component) for column, (component, _) in TOKEN_COLUMNS.items()]
+    unpriced = " + ".join(f"CASE WHEN __{component} IS NULL THEN coalesce({column}, 0) ELSE 0 END"
+                          for column, component in components)
+    cost = " + ".join(f"coalesce(CAST({column} AS DECIMAL(20, 0)) * __{component}, 0)" for column, component in components)
+    long = _long_sql("b", "b.__long_at") if _has_long_prices(con) else "false"
+    # a view: the roll-up and the insert each price the events as they read them, which costs less
+    # than storing a million priced events once more
+    con.execute(f"""
+        CREATE OR REPLACE TEMP VIEW __usage_priced AS
+        SELECT {cols}, load_id, CASE WHEN ({unpriced}) = 0 THEN CAST({cost} AS {money}) END AS cost,
+               {unpriced} AS unpriced_tokens, __price_model AS price_model,
+               CASE WHEN __long THEN __long_at END AS long_context_at
+        FROM (
+          SELECT *, {', '.join(f'CASE WHEN __long THEN __pl_{c} ELSE __p_{c} END AS __{c}' for _, c in components)}
+          FROM (
+            SELECT b.*, {long} AS __long FROM (
+              SELECT b.*, p.price_model AS __price_model, p.long_at AS __long_at,
+                     {', '.join(f'p.p_{c} AS __p_{c}, p.pl_{c} AS __pl_{c}' for _, c in components)}
+              FROM {batch} b LEFT JOIN {PRICE_ROW} p
+                ON p.provider = b.provider AND p.model = b.model AND p.tier = coalesce(b.service_tier, 'standard')
+               AND p.day = {utc_date('b.start_time')}) b))
+    """)
+    return batch
+
+
+def _replace_and_roll_up(con, load_id: int, batch: str) -> dict:
+    """Replace the stored events with those of ``__usage_priced`` (``_price_new``; ``batch``: the
+    same events unpriced), rebuild the touched days' costs rows; as ``_store_and_roll_up``."""
+    cols = ", ".join(EVENT_COLUMNS)
+    stored = f"{cols}, load_id, cost, unpriced_tokens, price_model, long_context_at"
     # partitions touched: by the new events and by the stored events they replace
     part = _partition()
     # the (partition, day)s whose cost rows change: the new events' and those of the events they replace.
@@ -447,37 +495,9 @@ def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
         DELETE FROM {s.USAGE_EVENTS} u
         WHERE EXISTS (SELECT 1 FROM {batch} b WHERE b.source = u.source AND b.event_id = u.event_id)
     """)
-    # each event priced per token class against its (provider, model, tier, day)'s one row of prices:
-    # a join with a small table, where one row per (event, class) and a join back cost seconds per million
-    components = [(column, component) for column, (component, _) in TOKEN_COLUMNS.items()]
-    unpriced = " + ".join(f"CASE WHEN __{component} IS NULL THEN coalesce({column}, 0) ELSE 0 END"
-                          for column, component in components)
-    cost = " + ".join(f"coalesce(CAST({column} AS DECIMAL(20, 0)) * __{component}, 0)" for column, component in components)
-    long = _long_sql("b", "b.__long_at") if _has_long_prices(con) else "false"
-    # priced into a temporary table first: the roll-up reads them from there (and only the other
-    # events of their days from the ledger), then they are stored
-    stored = f"{cols}, load_id, cost, unpriced_tokens, price_model, long_context_at"
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE __usage_priced AS
-        SELECT {cols}, load_id, CASE WHEN ({unpriced}) = 0 THEN CAST({cost} AS {money}) END AS cost,
-               {unpriced} AS unpriced_tokens, __price_model AS price_model,
-               CASE WHEN __long THEN __long_at END AS long_context_at
-        FROM (
-          SELECT *, {', '.join(f'CASE WHEN __long THEN __pl_{c} ELSE __p_{c} END AS __{c}' for _, c in components)}
-          FROM (
-            SELECT b.*, {long} AS __long FROM (
-              SELECT b.*, p.price_model AS __price_model, p.long_at AS __long_at,
-                     {', '.join(f'p.p_{c} AS __p_{c}, p.pl_{c} AS __pl_{c}' for _, c in components)}
-              FROM {batch} b LEFT JOIN {PRICE_ROW} p
-                ON p.provider = b.provider AND p.model = b.model AND p.tier = coalesce(b.service_tier, 'standard')
-               AND p.day = {utc_date('b.start_time')}) b))
-    """)
-    try:
-        _delete_days(con, "__usage_days")
-        _roll_up(con, load_id, fresh="__usage_priced")
-        con.execute(f"INSERT INTO {s.USAGE_EVENTS} ({stored}) SELECT {stored} FROM __usage_priced")
-    finally:
-        con.execute("DROP TABLE IF EXISTS __usage_priced")
+    _delete_days(con, "__usage_days")
+    _roll_up(con, load_id, fresh="__usage_priced")
+    con.execute(f"INSERT INTO {s.USAGE_EVENTS} ({stored}) SELECT {stored} FROM __usage_priced")
     out = _checked_totals(con, "__usage_days", s.USAGE_EVENTS, "cost", "usage events")
     covered = apply_coverage(con)
     # cost-report lines of these days are spread over their events: the events changed, so spread again
@@ -617,6 +637,7 @@ def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | No
             return RepriceResult(month, 0, 0, before, before, [], None)
         _stage_prices(con, catalog)
         parts, _ = _store_and_roll_up(con, load_id, dedupe=False)
+        con.execute("DROP VIEW __usage_priced")
         after = con.execute(f"SELECT coalesce(sum(cost), 0) FROM {s.USAGE_EVENTS} {where}").fetchone()[0]
         ledger.insert_rows(s.LOADS, [{
             "load_id": load_id, "file": f"(reprice from {month or 'the first event'})", "content_hash": f"reprice-{load_id}",

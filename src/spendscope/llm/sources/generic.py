@@ -273,8 +273,9 @@ def _check_fast(con, path: Path, name: str) -> int | None:
     first character (``"`` text, ``{`` object, a digit a number: DuckDB writes the text itself, so
     there is no white space or other spelling), so no value is parsed twice. The checks are at least
     as strict as ``parse_event``'s: a whole number must be written as digits only, a time as RFC 3339
-    text or a plain number, and so on. A second scan of the lines looks for keys outside the schema,
-    which the JSON reader would skip."""
+    text or a plain number, and so on. A second scan of the lines counts their keys, so that a key
+    outside the schema, which the JSON reader would skip, is noticed (and a third names the keys
+    where the count differs, a null value also being read as missing)."""
     import duckdb
 
     from spendscope.llm.events import EVENT_SCHEMA
@@ -330,24 +331,29 @@ def _check_fast(con, path: Path, name: str) -> int | None:
     columns = "{" + ", ".join(f"'{k}': 'JSON'" for k in VALID_KEYS) + "}"
     ok = " AND ".join(checks)
     try:
-        # keys the schema does not have (the JSON reader below reads only the schema's keys)
-        keys = con.execute(f"SELECT DISTINCT unnest(json_keys(json)) FROM read_json_objects('{quoted}', "
-                           "format='newline_delimited')").fetchall()
-        if not {k for k, in keys} <= set(VALID_KEYS):
-            return None
+        # how many keys the lines have in all: the JSON reader below reads only the schema's keys (by
+        # their exact names, a null as missing), so where it finds fewer, the keys are looked at
+        keys = con.execute(f"SELECT coalesce(sum(len(json_keys(json))), 0) FROM read_json_objects('{quoted}', "
+                           "format='newline_delimited')").fetchone()[0]
+        found = " + ".join(f"CAST({present(k)} AS INTEGER)" for k in VALID_KEYS)
         # a value that does not convert raises, and the line-by-line reader takes over
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE {name} AS
-            SELECT {', '.join(f'{cols[n]} AS "{n}"' for n in EVENT_SCHEMA.names)}, {ok} AS __ok
+            SELECT {', '.join(f'{cols[n]} AS "{n}"' for n in EVENT_SCHEMA.names)}, {ok} AS __ok, {found} AS __keys
             FROM read_json('{quoted}', format='newline_delimited', records=true, columns={columns})
         """)
-        bad, rows, dupes, backwards = con.execute(
+        bad, rows, dupes, backwards, read = con.execute(
             "SELECT count(*) FILTER (WHERE NOT coalesce(__ok, false)), count(*), count(*) - count(DISTINCT event_id), "
-            f"count(*) FILTER (WHERE end_time < start_time) FROM {name}").fetchone()
+            f"count(*) FILTER (WHERE end_time < start_time), coalesce(sum(__keys), 0) FROM {name}").fetchone()
+        if read != keys:  # some line has a key the reader did not read: a null value, or one outside the schema
+            found_keys = con.execute(f"SELECT DISTINCT unnest(json_keys(json)) FROM read_json_objects('{quoted}', "
+                                     "format='newline_delimited')").fetchall()
+            bad = bad or not {k for k, in found_keys} <= set(VALID_KEYS)
         if bad or rows == 0 or dupes or backwards:
             con.execute(f"DROP TABLE {name}")
             return None
         con.execute(f"ALTER TABLE {name} DROP COLUMN __ok")
+        con.execute(f"ALTER TABLE {name} DROP COLUMN __keys")
         return rows
     except duckdb.Error:
         con.execute(f"DROP TABLE IF EXISTS {name}")
