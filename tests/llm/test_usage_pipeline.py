@@ -226,3 +226,21 @@ def test_a_malformed_usage_file_stops_the_whole_ingest_and_the_ledger_stays_as_i
         after = [ledger.duckdb.sql(f"SELECT count(*) FROM {t}").fetchone()[0]
                  for t in ("costs", "usage_events", "loads", "load_partitions")]
         assert after == before
+
+
+def test_staged_rows_keep_every_value_exactly():
+    import duckdb
+
+    from spendscope.llm.ingest import _stage_rows
+
+    con = duckdb.connect()
+    tiny, big = Decimal("0.000000000000000001"), Decimal("12345678901234567890.123456789012345678")
+    days = [dt.date(2026, 3, 1), None, dt.date(1969, 12, 31), dt.date(2026, 3, 2)]
+    _stage_rows(con, "t", {"name": ["a", "", 'q"uote,\ncomma é', None], "day": days,
+                           "usd": [tiny, big, None, Decimal("1E-7")], "n": [None, 0, -3, 2**62]},
+                {"name": "VARCHAR", "day": "DATE", "usd": "DECIMAL(38, 18)", "n": "BIGINT"})
+    assert con.execute("SELECT * FROM t").fetchall() == [
+        ("a", days[0], tiny, None), ("", None, big, 0), ('q"uote,\ncomma é', days[2], None, -3),
+        (None, days[3], Decimal("0.0000001"), 2**62)]
+    _stage_rows(con, "empty", {"name": []}, {"name": "VARCHAR"})
+    assert con.execute("SELECT count(*) FROM empty").fetchone() == (0,)
