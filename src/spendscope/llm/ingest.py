@@ -148,8 +148,8 @@ def read_usage(ledger: Ledger, files: list[UsageFile], catalog: Catalog | None =
             continue
         # a source that can check its file inside the ledger's connection keeps the events there
         stage = getattr(uf.source, "stage", None)
-        batch = stage(uf.path, con, f"__staged_events_{i}") if stage is not None else None
-        todo.append((uf, batch or uf.source.read(uf.path), digest))
+        batch = stage(uf.path, con, f"__staged_events_{i}") if stage is not None else uf.source.read(uf.path)
+        todo.append((uf, batch, digest))
     return Prepared(todo, result, catalog)
 
 

@@ -91,11 +91,11 @@ class GenericEventsSource:
     def detect(self, path: Path, head: str) -> float:
         return 0.99 if _DETECT.search(head) else 0.0
 
-    def stage(self, path: Path, con, name: str) -> EventBatch | None:
-        """The events of a file whose every line passes the fast checks, as the temporary table
-        ``name`` in the DuckDB connection ``con`` (the ledger's); None where ``read`` must read it."""
+    def stage(self, path: Path, con, name: str) -> EventBatch:
+        """Every event of the file: where every line passes the fast checks, as the temporary table
+        ``name`` in the DuckDB connection ``con`` (the ledger's); otherwise read line by line."""
         rows = _check_fast(con, path, name)
-        return None if rows is None else EventBatch(None, SCHEMA, [], staged=name, staged_rows=rows)
+        return self._read_lines(path) if rows is None else EventBatch(None, SCHEMA, [], staged=name, staged_rows=rows)
 
     def read(self, path: Path) -> EventBatch:
         """Every event of the file. A file whose every line passes the checks is read by DuckDB's JSON
@@ -103,8 +103,9 @@ class GenericEventsSource:
         the fast checks are stricter than the rules, line by line (``parse_event``), which names
         the first bad line and key."""
         fast = _read_fast(path)
-        if fast is not None:
-            return EventBatch(fast, SCHEMA, [])
+        return self._read_lines(path) if fast is None else EventBatch(fast, SCHEMA, [])
+
+    def _read_lines(self, path: Path) -> EventBatch:
         file = str(path)
         opener = gzip.open if path.name.lower().endswith(".gz") else open
         with opener(path, "rb") as fh:
