@@ -261,8 +261,13 @@ def llm_usage_reference() -> str:
            "Azure OpenAI rows), the billed amount counts and the events' estimate steps aside, whichever was loaded "
            "first. A cost report's lines are spread over the attribution of the events of the same day, model, token "
            "class and project (team, application, environment, user, API key) in proportion to their tokens, to the "
-           "exact cent of the report. `spendscope reconcile llm` lists, per provider, day and model, the events' cost, "
-           "the billed cost, the gap and its likely causes.\n\n",
+           "exact cent of the report. A bill's rows (a FOCUS invoice, a cloud bill's Bedrock or Azure OpenAI rows) "
+           "are spread the same way over the events' teams, projects, applications and environments, each row split "
+           "exactly (its costs and quantities to the last of their 18 places); the bill's own attribution is kept and "
+           "only events that agree with it take a share (a row tagged `team=search` goes to the search team's events "
+           "and those naming no team). The rows as loaded are kept in the `llm_spread_bills` table, so later events "
+           "spread them again, and a reloaded bill spreads its own rows. `spendscope reconcile llm` lists, per "
+           "provider, day and model, the events' cost, the billed cost, the gap and its likely causes.\n\n",
            "## Usage sources\n\n| Source | Reads |\n|---|---|\n"]
     for name, cls in usage_sources().items():
         out.append(f"| `{name}` | {cls.description} |\n")

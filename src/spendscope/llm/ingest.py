@@ -686,9 +686,18 @@ def apply_coverage(con, days: str = "__usage_days") -> int:
     days listed in the table ``days`` (column ``day``): where the provider's invoice or cost report
     (a FOCUS export, a cloud bill's Bedrock or Azure OpenAI rows) prices the same usage, the billed
     amount counts and the estimate does not. The events stay in ``usage_events``; ``spendscope
-    reconcile llm`` compares the two. Returns how many roll-up rows were removed."""
-    import pyarrow as pa
+    reconcile llm`` compares the two. A bill's rows are then spread over their events' teams
+    (``llm.spread``; a cost report's lines are spread as they are rolled up). Returns how many
+    roll-up rows were removed."""
+    from spendscope.llm import spread
 
+    spread.restore(con, days)  # the bill rows as loaded, to be spread again over the events as they are now
+    covered = _remove_covered(con, days)
+    spread.spread(con, days)
+    return covered
+
+
+def _remove_covered(con, days: str) -> int:
     from spendscope.llm.models import cover_key
 
     names = ", ".join(f"'{n}'" for n in estimate_sources())
@@ -703,8 +712,9 @@ def apply_coverage(con, days: str = "__usage_days") -> int:
                if usage and (provider, day, cover_key(model)) in billed]
     if not covered:
         return 0
-    con.register("__covered", pa.table({"ProviderName": [c[0] for c in covered], "day": [c[1] for c in covered],
-                                        "x_Model": [c[2] for c in covered]}))
+    _stage_rows(con, "__covered", {"ProviderName": [c[0] for c in covered], "day": [c[1] for c in covered],
+                                   "x_Model": [c[2] for c in covered]},
+                {"ProviderName": "VARCHAR", "day": "DATE", "x_Model": "VARCHAR"})
     try:
         before = con.execute(f"SELECT count(*) FROM {s.COSTS}").fetchone()[0]
         con.execute(f"""
@@ -714,7 +724,7 @@ def apply_coverage(con, days: str = "__usage_days") -> int:
         """)
         return before - con.execute(f"SELECT count(*) FROM {s.COSTS}").fetchone()[0]
     finally:
-        con.unregister("__covered")
+        con.execute("DROP TABLE IF EXISTS __covered")
 
 
 def refresh_usage(ledger: Ledger, start: _dt.date, end: _dt.date, catalog: Catalog | None = None) -> int:

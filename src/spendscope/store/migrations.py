@@ -42,13 +42,17 @@ def _create_tables(ledger: "Ledger") -> None:
 
 
 def add_model_columns(version: int) -> Callable[["Ledger"], None]:
-    """A migration step that adds the model's columns introduced at ``version`` to ``costs``."""
+    """A migration step that adds the model's columns introduced at ``version`` to ``costs`` (and to
+    ``llm_spread_bills``, which keeps bill rows with costs' columns, where the ledger has it)."""
 
     def apply(ledger: "Ledger") -> None:
-        present = set(ledger.con.get_schema(s.COSTS).names)
-        for col in ALL_COLUMNS:
-            if col.ledger_version == version and col.name not in present:
-                ledger.add_column(s.COSTS, col.name, s.ibis_type(col))
+        for table in (s.COSTS, s.LLM_SPREAD_BILLS):
+            if table not in ledger.tables():
+                continue
+            present = set(ledger.con.get_schema(table).names)
+            for col in ALL_COLUMNS:
+                if col.ledger_version == version and col.name not in present:
+                    ledger.add_column(table, col.name, s.ibis_type(col))
 
     return apply
 
@@ -80,6 +84,8 @@ MIGRATIONS: tuple[Migration, ...] = (
               lambda ledger: _create(ledger, s.LLM_BILLED, s.llm_billed_schema())),
     Migration(6, "add usage_events.long_context_at (events priced at long-context prices)",
               lambda ledger: _add_missing(ledger, s.USAGE_EVENTS, "long_context_at")),
+    Migration(7, "create the llm_spread_bills table (bill rows as loaded, before usage events spread them over teams)",
+              lambda ledger: _create(ledger, s.LLM_SPREAD_BILLS, s.costs_schema(max_version=7))),
 )
 LATEST_VERSION = MIGRATIONS[-1].version
 

@@ -25,6 +25,7 @@ USAGE_EVENTS = "usage_events"
 LLM_PRICES = "llm_prices"
 PULL_STATE = "pull_state"
 LLM_BILLED = "llm_billed"
+LLM_SPREAD_BILLS = "llm_spread_bills"  # bill rows as loaded, before usage events spread them (costs' columns)
 
 MONEY = dt.Decimal(DECIMAL_PRECISION, DECIMAL_SCALE)
 UTC_TIMESTAMP = dt.Timestamp(timezone="UTC")
