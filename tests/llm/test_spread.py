@@ -83,7 +83,8 @@ def test_bedrock_rows_of_a_cur_are_spread_over_the_events_teams_exactly(tmp_path
         if order == "bill first":
             ingest(ledger, [str(cur)])
             loaded = bill_rows(ledger)
-            load_events(ledger, tmp_path, events())
+            notes = load_events(ledger, tmp_path, events()).files[0].notes
+            assert "4 billed rows of the same provider, day and model are spread over the events' teams" in " ".join(notes)
         else:
             load_events(ledger, tmp_path, events())
             ingest(ledger, [str(cur)])

@@ -207,7 +207,7 @@ def _store_events(ledger: Ledger, numbered: list, batch: str, loaded_at, result:
 
     con = ledger.duckdb
     load_ids = [n[0] for n in numbered]
-    partitions, covered = _replace_and_roll_up(con, max(load_ids), batch)
+    partitions, (covered, spread) = _replace_and_roll_up(con, max(load_ids), batch)
     per_load = _per_load_partitions(con, load_ids)
     for load_id, uf, batch, digest in numbered:
         parts = per_load.get(load_id, [])
@@ -232,6 +232,9 @@ def _store_events(ledger: Ledger, numbered: list, batch: str, loaded_at, result:
         if covered:
             fr.notes.append(f"{covered:,} roll-up rows step aside for billed rows of the same provider, day and "
                             "model (the invoice wins; the events stay for spendscope reconcile llm).")
+        if spread:
+            fr.notes.append(f"{spread:,} billed rows of the same provider, day and model are spread over the events' "
+                            "teams, projects and applications (their amounts split exactly).")
         for u in result.unpriced:
             if u.source == fr.source:
                 fr.notes.append(f"UNPRICED: {u.events:,} events of model {u.model!r} ({u.provider}), "
@@ -681,23 +684,23 @@ def estimate_sources() -> list[str]:
     return [name for name, cls in usage_sources().items() if not getattr(cls, "BILLED", False)]
 
 
-def apply_coverage(con, days: str = "__usage_days") -> int:
+def apply_coverage(con, days: str = "__usage_days") -> tuple[int, int]:
     """Remove the usage roll-up rows of every (provider, day, model) that a bill covers, on the
     days listed in the table ``days`` (column ``day``): where the provider's invoice or cost report
     (a FOCUS export, a cloud bill's Bedrock or Azure OpenAI rows) prices the same usage, the billed
     amount counts and the estimate does not. The events stay in ``usage_events``; ``spendscope
     reconcile llm`` compares the two. A bill's rows are then spread over their events' teams
     (``llm.spread``; a cost report's lines are spread as they are rolled up). Returns how many
-    roll-up rows were removed."""
+    roll-up rows were removed and how many bill rows were spread."""
     from spendscope.llm import spread
 
     spread.restore(con, days)  # the bill rows as loaded, to be spread again over the events as they are now
     covered = _remove_covered(con, days)
-    spread.spread(con, days)
-    return covered
+    return covered, spread.spread(con, days)
 
 
 def _remove_covered(con, days: str) -> int:
+    """Delete the estimate rows of ``days`` that a bill covers (see ``apply_coverage``); how many."""
     from spendscope.llm.models import cover_key
 
     names = ", ".join(f"'{n}'" for n in estimate_sources())
@@ -744,7 +747,7 @@ def refresh_usage(ledger: Ledger, start: _dt.date, end: _dt.date, catalog: Catal
     _delete_days(con, "__usage_days")
     load_id = con.execute(f"SELECT max(x_LoadId) FROM {s.COSTS}").fetchone()[0] or 0
     _roll_up(con, load_id)
-    return apply_coverage(con)
+    return apply_coverage(con)[0]
 
 
 # -- cost reports: the billed side -------------------------------------------------------------
@@ -777,7 +780,7 @@ def _store_billed(ledger: Ledger, numbered: list, loaded_at) -> list:
     _roll_up_billed(con, max(n[0] for n in numbered))
     parts = _checked_totals(con, "__billed_days", s.LLM_BILLED, "amount", "cost report lines")
     con.execute("CREATE OR REPLACE TEMP TABLE __usage_days AS SELECT DISTINCT day FROM __billed_days")
-    covered = apply_coverage(con)
+    covered, _ = apply_coverage(con)
     out = []
     for load_id_, uf, batch, digest in numbered:
         mine = con.execute(f"SELECT {part}, sum(amount) FROM {s.LLM_BILLED} WHERE load_id = ? GROUP BY ALL",
