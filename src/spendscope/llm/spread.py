@@ -83,29 +83,33 @@ def restore(con, days: str) -> int:
 def _weights(con, days: str) -> dict[tuple, dict[tuple, int]]:
     """Tokens of the stored events per (ProviderName, day, cover key, token class) and per
     (ProviderName, day, cover key, None), each by attribution (team, project, application,
-    environment), on the (provider, day)s of ``__spread_keys``."""
+    environment), on the (provider, day)s of ``__spread_keys``: one scan of the events."""
     from spendscope.llm.events import TOKEN_COLUMNS
     from spendscope.llm.ingest import provider_sql, utc_date
     from spendscope.llm.models import cover_key
 
-    dims = "team, coalesce(project_id, workspace_id) AS project, application, environment"
-    scans = " UNION ALL ".join(
-        f"SELECT {provider_sql('provider', 0)} AS ProviderName, {utc_date('start_time')} AS day, model, "
-        f"'{cls}' AS token_class, {dims}, {col} AS tokens FROM {s.USAGE_EVENTS} "
-        f"WHERE {col} > 0 AND model IS NOT NULL AND {utc_date('start_time')} IN (SELECT DISTINCT day FROM __spread_keys)"
-        for col, (_, cls) in TOKEN_COLUMNS.items())
     rows = con.execute(f"""
-        SELECT ProviderName, day, model, token_class, team, project, application, environment, sum(tokens)
-        FROM ({scans}) e WHERE EXISTS (SELECT 1 FROM __spread_keys k WHERE k.ProviderName = e.ProviderName
-                                                                        AND k.day = e.day)
-        GROUP BY ALL""").fetchall()
+        SELECT * FROM (
+          SELECT {provider_sql('provider', 0)} AS ProviderName, {utc_date('start_time')} AS day, model,
+                 team, coalesce(project_id, workspace_id) AS project, application, environment,
+                 {', '.join(f'sum({c})' for c in TOKEN_COLUMNS)}
+          FROM {s.USAGE_EVENTS}
+          WHERE model IS NOT NULL AND {utc_date('start_time')} IN (SELECT DISTINCT day FROM __spread_keys)
+          GROUP BY ALL) e
+        WHERE EXISTS (SELECT 1 FROM __spread_keys k WHERE k.ProviderName = e.ProviderName AND k.day = e.day)
+    """).fetchall()
+    classes = [cls for _, cls in TOKEN_COLUMNS.values()]
     weights: dict[tuple, dict[tuple, int]] = {}
     keys: dict[str, str] = {}
-    for provider, day, model, cls, *dims_, tokens in rows:
+    for provider, day, model, *rest in rows:
+        dims, counts = tuple(rest[:4]), rest[4:]
         key = keys.setdefault(model, cover_key(model))
-        for scope in ((provider, day, key, cls), (provider, day, key, None)):
-            shares = weights.setdefault(scope, {})
-            shares[tuple(dims_)] = shares.get(tuple(dims_), 0) + int(tokens)
+        for cls, tokens in zip(classes, counts):
+            if not tokens or tokens <= 0:
+                continue
+            for scope in ((provider, day, key, cls), (provider, day, key, None)):
+                shares = weights.setdefault(scope, {})
+                shares[dims] = shares.get(dims, 0) + int(tokens)
     return weights
 
 
