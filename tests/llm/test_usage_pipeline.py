@@ -231,7 +231,7 @@ def test_a_malformed_usage_file_stops_the_whole_ingest_and_the_ledger_stays_as_i
 def test_staged_rows_keep_every_value_exactly():
     import duckdb
 
-    from spendscope.llm.ingest import _stage_rows
+    from spendscope.store.schema import stage_rows as _stage_rows
 
     con = duckdb.connect()
     tiny, big = Decimal("0.000000000000000001"), Decimal("12345678901234567890.123456789012345678")

@@ -292,7 +292,7 @@ def _stage_prices(con, catalog: Catalog) -> None:
                                       ("usd_per_token", per_token), ("price_model", f"{found.provider}/{found.model}"),
                                       ("long_at", threshold), ("price_tier", price_tier)):
                     rows[column].append(value)
-    _stage_rows(con, "__usage_prices", rows, {
+    s.stage_rows(con, "__usage_prices", rows, {
         "provider": "VARCHAR", "model": "VARCHAR", "tier": "VARCHAR", "day": "DATE", "component": "VARCHAR",
         "usd_per_million": "DECIMAL(38, 18)", "usd_per_token": "DECIMAL(38, 18)", "price_model": "VARCHAR",
         "long_at": "BIGINT", "price_tier": "VARCHAR"})
@@ -342,28 +342,6 @@ def _pivot_prices(con, name: str) -> None:
         SELECT provider, model, tier, day, any_value(price_model) AS price_model, max(long_at) AS long_at, {columns}
         FROM __usage_prices GROUP BY provider, model, tier, day
     """)
-
-
-def _stage_rows(con, name: str, columns: dict[str, list], types: dict[str, str]) -> None:
-    """Python values (text, numbers, Decimals, dates; None as null) as the temporary table ``name``
-    of the given DuckDB types, through a JSON Lines file: building Arrow arrays from Python objects,
-    like DuckDB's parameter binding, imports pandas, which costs more than the whole write."""
-    import tempfile
-
-    def text(value):  # exact: Decimals and dates as text, which DuckDB converts to the column's type
-        if isinstance(value, Decimal):
-            return format(value, "f")
-        return value.isoformat() if isinstance(value, _dt.date) else value
-
-    names = list(types)
-    lines = "".join(json.dumps(dict(zip(names, map(text, row)))) + "\n" for row in zip(*(columns[c] for c in names)))
-    with tempfile.TemporaryDirectory(prefix="spendscope-") as folder:
-        path = Path(folder) / f"{name}.jsonl"
-        path.write_text(lines, encoding="utf-8")
-        spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
-        quoted = str(path).replace("'", "''")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_json('{quoted}', "
-                    f"format='newline_delimited', records=true, columns={spec})")
 
 
 def _stage(con, name: str, table: pa.Table) -> None:
@@ -715,7 +693,7 @@ def _remove_covered(con, days: str) -> int:
                if usage and (provider, day, cover_key(model)) in billed]
     if not covered:
         return 0
-    _stage_rows(con, "__covered", {"ProviderName": [c[0] for c in covered], "day": [c[1] for c in covered],
+    s.stage_rows(con, "__covered", {"ProviderName": [c[0] for c in covered], "day": [c[1] for c in covered],
                                    "x_Model": [c[2] for c in covered]},
                 {"ProviderName": "VARCHAR", "day": "DATE", "x_Model": "VARCHAR"})
     try:

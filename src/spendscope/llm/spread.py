@@ -145,7 +145,7 @@ def spread(con, days: str) -> int:
     """Spread the bill rows of the days in ``days`` over their events' attribution (see the module
     docstring), keeping the rows as loaded in ``llm_spread_bills``. Runs in the caller's
     transaction; returns how many bill rows were spread."""
-    from spendscope.llm.ingest import _stage_rows, utc_date
+    from spendscope.llm.ingest import utc_date
     from spendscope.llm.models import cover_key
 
     bill = _bill_rows(days)
@@ -158,7 +158,7 @@ def spread(con, days: str) -> int:
              *(d for d, _, _ in DIMENSIONS), "tags", "fraction", "largest")
     shares: dict[str, list] = {n: [] for n in names}
     try:
-        _stage_rows(con, "__spread_keys", {"ProviderName": [k[0] for k in keys], "day": [k[1] for k in keys]},
+        s.stage_rows(con, "__spread_keys", {"ProviderName": [k[0] for k in keys], "day": [k[1] for k in keys]},
                     {"ProviderName": "VARCHAR", "day": "DATE"})
         weights = _weights(con, days)
         for provider, day, model, cls, *row in keys:
@@ -171,13 +171,14 @@ def spread(con, days: str) -> int:
             with localcontext() as ctx:
                 ctx.prec = 60
                 for k, (dims, tokens) in enumerate(parts):
-                    tags = {t: v for (_, _, t), v in zip(DIMENSIONS, dims) if v is not None}
-                    for name, value in zip(names, (provider, day, model, cls, *row, *dims, json.dumps(tags),
+                    tags = json.dumps({t: v for (_, _, t), v in zip(DIMENSIONS, dims) if v is not None},
+                                      separators=(",", ":"))  # compact, as the ledger's other Tags
+                    for name, value in zip(names, (provider, day, model, cls, *row, *dims, tags,
                                                    (Decimal(tokens) / total).quantize(_FRACTION, ROUND_DOWN), k == 0)):
                         shares[name].append(value)
         if not shares["ProviderName"]:
             return 0
-        _stage_rows(con, "__spread_shares", shares, {
+        s.stage_rows(con, "__spread_shares", shares, {
             "ProviderName": "VARCHAR", "day": "DATE", "x_Model": "VARCHAR", "x_TokenClass": "VARCHAR",
             **{f"row_{c}": "VARCHAR" for c in _ROW}, **{d: "VARCHAR" for d, _, _ in DIMENSIONS}, "tags": "VARCHAR",
             "fraction": "DECIMAL(19, 18)", "largest": "BOOLEAN"})

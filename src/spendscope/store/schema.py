@@ -161,6 +161,31 @@ def rows_table(rows: list[dict], schema, con=None):
     return ibis.memtable(pa.table(columns, schema=schema.to_pyarrow()))
 
 
+def stage_rows(con, name: str, columns: dict[str, list], types: dict[str, str]) -> None:
+    """Python values (text, numbers, Decimals, dates; None as null) as the temporary table ``name``
+    of the given DuckDB types, through a JSON Lines file: building Arrow arrays from Python objects,
+    like DuckDB's parameter binding, imports pandas, which costs more than the whole write. ``con``
+    is a DuckDB connection (the driver's, not Ibis's); ``types`` maps each column to its DuckDB type."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    def text(value):  # exact: Decimals and dates as text, which DuckDB converts to the column's type
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        return value.isoformat() if isinstance(value, dt_.date) else value
+
+    names = list(types)
+    lines = "".join(json.dumps(dict(zip(names, map(text, row)))) + "\n" for row in zip(*(columns[c] for c in names)))
+    with tempfile.TemporaryDirectory(prefix="spendscope-") as folder:
+        path = Path(folder) / f"{name}.jsonl"
+        path.write_text(lines, encoding="utf-8")
+        spec = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
+        quoted = str(path).replace("'", "''")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM read_json('{quoted}', "
+                    f"format='newline_delimited', records=true, columns={spec})")
+
+
 def insert_rows(con, table: str, rows: list[dict]) -> None:
     """Insert a few bookkeeping rows into ``table``, typed by its schema (DuckDB: no Arrow or pandas)."""
     if not rows:
