@@ -99,3 +99,25 @@ def test_reading_a_missing_ledger_says_what_to_do(settings):
     with pytest.raises(NotFoundError) as info:
         Ledger.open(settings, read_only=True)
     assert "spendscope demo" in info.value.hint and "spendscope ingest" in info.value.hint
+
+
+def _storage_version(ledger) -> str:
+    return ledger.duckdb.execute(
+        "SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+
+
+def test_a_new_ledger_file_uses_the_storage_format_of_the_oldest_supported_duckdb(tmp_path):
+    with Ledger.open(db=str(tmp_path / "new.duckdb")) as ledger:
+        assert _storage_version(ledger) == "v1.5.0+"
+
+
+def test_a_ledger_file_in_duckdbs_default_format_keeps_it_and_loads_again(tmp_path):
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    duckdb.connect(str(path)).close()  # a file as DuckDB makes it by default (readable by older DuckDBs)
+    with Ledger.open(db=str(path)) as ledger:
+        ingest(ledger, [str(SAMPLE_FOCUS)])
+        assert _storage_version(ledger) == "v1.0.0+"
+    with Ledger.open(db=str(path), read_only=True) as ledger:
+        assert ledger.costs.count().to_pyarrow().as_py() == 1000

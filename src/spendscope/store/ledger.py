@@ -23,6 +23,12 @@ from spendscope.settings import Settings
 from spendscope.store import backends, migrations
 from spendscope.store import schema as s
 
+# The DuckDB storage format a new ledger file is written in: that of the oldest DuckDB spendscope
+# supports (pyproject pins duckdb>=1.5), not DuckDB's default (0.10.2's, for files older DuckDBs can
+# read), so large loads use its faster string compression (DICT_FSST). A file keeps the format it
+# was created with.
+STORAGE_VERSION = "v1.5.0"
+
 
 class Ledger:
     """The FOCUS ledger on one engine (DuckDB by default; Spark or any Ibis backend)."""
@@ -79,7 +85,8 @@ class Ledger:
             Path(path).absolute().parent.mkdir(parents=True, exist_ok=True)
         # The ledger never relies on row order; not preserving it lets big loads run in parallel
         # within the memory limit.
-        config = {"memory_limit": settings.memory_limit, "preserve_insertion_order": False}
+        config = {"memory_limit": settings.memory_limit, "preserve_insertion_order": False,
+                  "storage_compatibility_version": STORAGE_VERSION}
         if settings.threads:
             config["threads"] = settings.threads
         con = backends.connect_duckdb(path, read_only=read_only and path != ":memory:", config=config,
