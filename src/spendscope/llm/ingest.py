@@ -207,21 +207,19 @@ def _store_events(ledger: Ledger, numbered: list, batch: str, loaded_at, result:
 
     con = ledger.duckdb
     load_ids = [n[0] for n in numbered]
-    partitions, (covered, spread) = _replace_and_roll_up(con, max(load_ids), batch)
-    per_load = _per_load_partitions(con, load_ids)
+    partitions, per_load, (covered, spread) = _replace_and_roll_up(con, max(load_ids), batch)
     for load_id, uf, batch, digest in numbered:
         parts = per_load.get(load_id, [])
         rows = batch.num_rows
-        billed = sum((p["cost"] for p in parts), Decimal(0))
+        billed = sum((cost for _, cost in parts), Decimal(0))
         ledger.insert_rows(s.LOADS, [_load_row(load_id, uf, digest, batch.format_version, rows, billed, loaded_at,
                                                batch.notes)])
         fr = FileResult(str(uf.path), uf.source.name, "loaded", load_id, batch.format_version, rows, billed, billed,
                         list(batch.notes), content_hash=digest)
-        for p in parts:
-            key = (p["source"], p["provider"], p["account"], p["period"])
+        for key, _ in parts:
             rows_, ledger_cost, event_cost = partitions[key]
             ledger.insert_rows(s.LOAD_PARTITIONS, [_partition_row(load_id, key, rows_, ledger_cost, event_cost)])
-            fr.partitions.append(PartitionResult(p["provider"], p["account"], p["period"], rows_, ledger_cost,
+            fr.partitions.append(PartitionResult(key[1], key[2], key[3], rows_, ledger_cost,
                                                  ledger_cost, event_cost, event_cost))
         result.files.append(fr)
     result.unpriced = _unpriced(con, load_ids)
@@ -396,39 +394,50 @@ def _delete_days(con, days: str) -> None:
     """)
 
 
-def _checked_totals(con, days: str, source_table: str, amount: str, what: str) -> dict:
+def _checked_totals(con, days: str, source_table: str, amount: str, what: str) -> tuple[dict, dict]:
     """Per partition of ``days``: (ledger rows, ledger BilledCost, the source's exact total), after
-    checking the two totals are equal. Only the touched partitions are read, in both tables."""
+    checking the two totals are equal; and per load of the source rows there, its partitions and
+    their total (``{load_id: [(partition, amount), ...]}``). Only the touched partitions are read, in
+    both tables, each once."""
     parts = f"(SELECT DISTINCT x_Source, ProviderName, BillingAccountId, BillingPeriodStart FROM {days})"
     key = "(x_Source, ProviderName, BillingAccountId, BillingPeriodStart)"
     rows = con.execute(f"""
-        WITH src AS (
-          SELECT {_partition()}, sum({amount}) AS amount
+        WITH by_load AS (
+          SELECT {_partition()}, load_id, coalesce(sum({amount}), 0) AS amount
           FROM {source_table} WHERE source IN (SELECT x_Source FROM {parts}) GROUP BY ALL
+        ), src AS (
+          SELECT x_Source, ProviderName, BillingAccountId, BillingPeriodStart, sum(amount) AS amount,
+                 list({{'load_id': load_id, 'amount': amount}}) AS loads
+          FROM by_load GROUP BY ALL
         ), led AS (
           SELECT x_Source, ProviderName, BillingAccountId, BillingPeriodStart, count(*) AS rows, sum(BilledCost) AS ledger
           FROM {s.COSTS} WHERE {key} IN (FROM {parts}) GROUP BY ALL
         )
         SELECT p.x_Source, p.ProviderName, p.BillingAccountId, p.BillingPeriodStart,
-               coalesce(led.rows, 0), coalesce(led.ledger, 0), coalesce(src.amount, 0)
+               coalesce(led.rows, 0), coalesce(led.ledger, 0), coalesce(src.amount, 0), coalesce(src.loads, [])
         FROM {parts} p
         LEFT JOIN src USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
         LEFT JOIN led USING (x_Source, ProviderName, BillingAccountId, BillingPeriodStart)
+        ORDER BY 1, 2, 3, 4
     """).fetchall()
-    out = {}
-    for src, provider, account, period, n, ledger_cost, source_cost in rows:
+    out, per_load = {}, {}
+    for src, provider, account, period, n, ledger_cost, source_cost, loads in rows:
         if ledger_cost != source_cost:
             raise ReconciliationError(
                 f"The {what} of {provider} {account} {period:%Y-%m} ({src}) cost {source_cost} but their ledger rows "
                 f"{ledger_cost}.", hint="This is a bug in spendscope; the ledger was left unchanged.")
-        out[(src, provider, account, period)] = (n, ledger_cost, source_cost)
-    return out
+        key_ = (src, provider, account, period)
+        out[key_] = (n, ledger_cost, source_cost)
+        for load in loads:
+            per_load.setdefault(load["load_id"], []).append((key_, load["amount"]))
+    return out, per_load
 
 
-def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> dict:
+def _store_and_roll_up(con, load_id: int, dedupe: bool = True) -> tuple[dict, dict, tuple[int, int]]:
     """Price the events of ``__usage_new``, replace the stored events with them, rebuild the touched
-    days' costs rows; returns per partition (the roll-up's rows and cost, its events' exact cost), and
-    how many roll-up rows a bill covers."""
+    days' costs rows; returns per partition (the roll-up's rows and cost, its events' exact cost), per
+    load its partitions and their cost (``_checked_totals``), and how many roll-up rows a bill covers
+    and how many billed rows are spread (``apply_coverage``)."""
     return _replace_and_roll_up(con, load_id, _price_new(con, dedupe))
 
 
@@ -475,7 +484,7 @@ def _price_new(con, dedupe: bool = True) -> str:
     return batch
 
 
-def _replace_and_roll_up(con, load_id: int, batch: str) -> dict:
+def _replace_and_roll_up(con, load_id: int, batch: str) -> tuple[dict, dict, tuple[int, int]]:
     """Replace the stored events with those of ``__usage_priced`` (``_price_new``; ``batch``: the
     same events unpriced), rebuild the touched days' costs rows; as ``_store_and_roll_up``."""
     cols = ", ".join(EVENT_COLUMNS)
@@ -500,7 +509,7 @@ def _replace_and_roll_up(con, load_id: int, batch: str) -> dict:
     _delete_days(con, "__usage_days")
     _roll_up(con, load_id, fresh="__usage_priced")
     con.execute(f"INSERT INTO {s.USAGE_EVENTS} ({stored}) SELECT {stored} FROM __usage_priced")
-    out = _checked_totals(con, "__usage_days", s.USAGE_EVENTS, "cost", "usage events")
+    out, per_load = _checked_totals(con, "__usage_days", s.USAGE_EVENTS, "cost", "usage events")
     covered = apply_coverage(con)
     # cost-report lines of these days are spread over their events: the events changed, so spread again
     con.execute(f"""CREATE OR REPLACE TEMP TABLE __billed_days AS
@@ -508,7 +517,7 @@ def _replace_and_roll_up(con, load_id: int, batch: str) -> dict:
         WHERE {utc_day('start_time')} IN (SELECT DISTINCT day FROM __usage_days)""")
     if con.execute("SELECT count(*) FROM __billed_days").fetchone()[0]:
         _roll_up_billed(con, load_id)
-    return out, covered
+    return out, per_load, covered
 
 
 def _roll_up(con, load_id: int, fresh: str | None = None) -> None:
@@ -589,19 +598,6 @@ def _roll_up(con, load_id: int, fresh: str | None = None) -> None:
     """)
 
 
-def _per_load_partitions(con, load_ids: list[int]) -> dict[int, list[dict]]:
-    rows = con.execute(f"""
-        SELECT load_id, source, {provider_sql('provider', 0)}, coalesce(account_id, 'unknown'),
-               {utc_month('start_time')}, coalesce(sum(cost), 0)
-        FROM {s.USAGE_EVENTS} WHERE load_id IN ({', '.join(map(str, load_ids))}) GROUP BY ALL ORDER BY ALL
-    """).fetchall()
-    out: dict[int, list[dict]] = {}
-    for load_id, src, provider, account, period, cost in rows:
-        out.setdefault(load_id, []).append({"source": src, "provider": provider, "account": account, "period": period,
-                                            "cost": cost})
-    return out
-
-
 def _unpriced(con, load_ids: list[int]) -> list[UnpricedModel]:
     rows = con.execute(f"""
         SELECT source, provider, coalesce(model, '(no model)'), count(*), sum(unpriced_tokens)
@@ -638,7 +634,7 @@ def reprice(ledger: Ledger, start: _dt.date | None = None, catalog: Catalog | No
         if n == 0:
             return RepriceResult(month, 0, 0, before, before, [], None)
         _stage_prices(con, catalog)
-        parts, _ = _store_and_roll_up(con, load_id, dedupe=False)
+        parts, _, _ = _store_and_roll_up(con, load_id, dedupe=False)
         con.execute("DROP VIEW __usage_priced")
         after = con.execute(f"SELECT coalesce(sum(cost), 0) FROM {s.USAGE_EVENTS} {where}").fetchone()[0]
         ledger.insert_rows(s.LOADS, [{
@@ -756,14 +752,13 @@ def _store_billed(ledger: Ledger, numbered: list, loaded_at) -> list:
     con.execute(f"DELETE FROM {s.LLM_BILLED} b WHERE {same}")
     con.execute(f"INSERT INTO {s.LLM_BILLED} BY NAME SELECT * FROM __billed_new")
     _roll_up_billed(con, max(n[0] for n in numbered))
-    parts = _checked_totals(con, "__billed_days", s.LLM_BILLED, "amount", "cost report lines")
+    parts, per_load = _checked_totals(con, "__billed_days", s.LLM_BILLED, "amount", "cost report lines")
     con.execute("CREATE OR REPLACE TEMP TABLE __usage_days AS SELECT DISTINCT day FROM __billed_days")
     covered, _ = apply_coverage(con)
     out = []
     for load_id_, uf, batch, digest in numbered:
-        mine = con.execute(f"SELECT {part}, sum(amount) FROM {s.LLM_BILLED} WHERE load_id = ? GROUP BY ALL",
-                           [load_id_]).fetchall()
-        total = sum((m[4] for m in mine), Decimal(0))
+        mine = per_load.get(load_id_, [])
+        total = sum((amount for _, amount in mine), Decimal(0))
         notes = list(batch.notes)
         if covered:
             notes.append(f"{covered:,} usage roll-up rows step aside for these billed lines (the invoice wins).")
@@ -771,8 +766,8 @@ def _store_billed(ledger: Ledger, numbered: list, loaded_at) -> list:
                                                loaded_at, notes)])
         fr = FileResult(str(uf.path), uf.source.name, "loaded", load_id_, batch.format_version, batch.billed.num_rows,
                         total, total, notes, content_hash=digest)
-        for src, provider, account, period, _ in mine:
-            key = (src, provider, account, period)
+        for key, _ in mine:
+            _, provider, account, period = key
             rows, ledger_cost, amount = parts[key]
             ledger.insert_rows(s.LOAD_PARTITIONS, [_partition_row(load_id_, key, rows, ledger_cost, amount)])
             fr.partitions.append(PartitionResult(provider, account, period, rows, ledger_cost, ledger_cost, amount,
