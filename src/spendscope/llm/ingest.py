@@ -533,8 +533,10 @@ def _roll_up(con, load_id: int, fresh: str | None = None) -> None:
     tags = _tags_sql("")
     details = ("'{\"ModelId\":' || to_json(model)::VARCHAR || ',\"TokenType\":' || to_json(token_class)::VARCHAR "
                "|| ',\"ServiceTier\":' || to_json(tier)::VARCHAR || '}'")
+    # (a fresh event has a cost exactly where none of its tokens is unpriced: filtering on that, the
+    # view's cost of each event is not computed for the roll-up, which prices the sums)
     fresh_events = (f"UNION ALL BY NAME SELECT f.* EXCLUDE (long_context_at), f.long_context_at AS long_at "
-                    f"FROM {fresh} f WHERE f.cost IS NOT NULL") if fresh else ""
+                    f"FROM {fresh} f WHERE f.unpriced_tokens = 0") if fresh else ""
     # an event priced at long-context prices is summed apart (its threshold as long_at), priced at them
     con.execute(f"""
         INSERT INTO {s.COSTS} BY NAME
