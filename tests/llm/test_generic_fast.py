@@ -66,3 +66,41 @@ def test_lines_the_fast_path_does_not_take_go_line_by_line(tmp_path, change):
 def test_repeated_event_ids_are_left_to_the_line_by_line_reader(tmp_path):
     path = write(tmp_path, [LINES[0], LINES[0]])
     assert generic._read_fast(path) is None
+
+
+# every character Python's str.strip() removes (the line-by-line reader strips text with it), among
+# them the controls and separators DuckDB's trim() keeps
+WHITE = "".join(chr(i) for i in range(0x3000 + 1) if chr(i).isspace())
+
+
+def test_the_white_space_duckdbs_trim_keeps_is_named():
+    import duckdb
+
+    kept = {c for c in WHITE if duckdb.sql("SELECT trim(?)", params=[f"{c}a{c}"]).fetchone()[0] != "a"}
+    assert kept == set(generic._KEPT_BY_TRIM)
+
+
+def test_text_with_white_space_only_python_strips_goes_line_by_line(tmp_path):
+    spaced = {**LINES[1], "event_id": f"\t{LINES[1]['event_id']}\u2028", "team": f"\n search{WHITE}",
+              "application": "\u0085bot\u2029", "environment": WHITE,
+              "start_time": "\t2026-03-01T14:00:00.250+02:00\r"}
+    path = write(tmp_path, [LINES[0], spaced])
+    assert generic._read_fast(path) is None
+    row = generic.GenericEventsSource().read(path).table.to_pylist()[1]
+    assert (row["event_id"], row["team"], row["application"], row["environment"]) == ("a2", "search", "bot", None)
+    assert str(row["start_time"]) == "2026-03-01 12:00:00.250000+00:00"
+
+
+def test_escapes_inside_text_keep_the_fast_path(tmp_path):
+    quoted = {**LINES[1], "team": ' the "search" team\t\\ ', "tags": {"path": "C:\\logs", "note": "tab\there"},
+              "start_time": "\u30002026-03-01T14:00:00.250+02:00 "}
+    path = write(tmp_path, [LINES[0], quoted])
+    fast = generic._read_fast(path)
+    slow_rows = slow(path).to_pylist()
+    assert fast is not None and fast.to_pylist() == slow_rows
+    assert slow_rows[1]["team"] == 'the "search" team\t\\'
+
+
+def test_an_id_of_white_space_only_is_left_to_the_line_by_line_reader(tmp_path):
+    path = write(tmp_path, [LINES[0], {**LINES[2], "event_id": "\t\u2028"}])
+    assert generic._read_fast(path) is None

@@ -243,6 +243,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# The white space Python's str.strip() removes (the line-by-line reader strips text with it) that
+# DuckDB's trim() keeps: control characters, which JSON writes as escapes ("\t"), and three more
+_KEPT_BY_TRIM = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\u2028\u2029"
 _RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:\d{2})$"
 _DECIMAL = r"^[0-9]{1,19}(\.[0-9]{1,18})?$"
 
@@ -334,8 +337,11 @@ def _check_fast(con, path: Path, name: str) -> int | None:
     try:
         # how many keys the lines have in all: the JSON reader below reads only the schema's keys (by
         # their exact names, a null as missing), so where it finds fewer, the keys are looked at
-        keys = con.execute(f"SELECT coalesce(sum(len(json_keys(json))), 0) FROM read_json_objects('{quoted}', "
-                           "format='newline_delimited')").fetchone()[0]
+        # and whether any line has an escape or a character that DuckDB's trim() would leave at the
+        # ends of a text value (where one has, the text values are looked at below)
+        odd = " OR ".join(f"contains(json, {c})" for c in ["'\\'", *(f"chr({ord(c)})" for c in _KEPT_BY_TRIM if c >= " ")])
+        keys, unusual = con.execute(f"SELECT coalesce(sum(len(json_keys(json))), 0), coalesce(bool_or({odd}), false) "
+                                    f"FROM read_json_objects('{quoted}', format='newline_delimited')").fetchone()
         found = " + ".join(f"CAST({present(k)} AS INTEGER)" for k in VALID_KEYS)
         # a value that does not convert raises, and the line-by-line reader takes over
         con.execute(f"""
@@ -350,6 +356,11 @@ def _check_fast(con, path: Path, name: str) -> int | None:
             found_keys = con.execute(f"SELECT DISTINCT unnest(json_keys(json)) FROM read_json_objects('{quoted}', "
                                      "format='newline_delimited')").fetchall()
             bad = bad or not {k for k, in found_keys} <= set(VALID_KEYS)
+        if unusual and not bad:  # a text value that keeps white space Python would strip
+            edge = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in _KEPT_BY_TRIM) + "]"
+            bad = con.execute("SELECT " + " OR ".join(
+                f"""coalesce(bool_or(regexp_matches("{k}", '^{edge}|{edge}$')), false)""" for k in TEXT_KEYS)
+                + f" FROM {name}").fetchone()[0]
         if bad or rows == 0 or dupes or backwards:
             con.execute(f"DROP TABLE {name}")
             return None
