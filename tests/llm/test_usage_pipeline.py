@@ -244,3 +244,26 @@ def test_staged_rows_keep_every_value_exactly():
         (None, days[3], Decimal("0.0000001"), 2**62)]
     _stage_rows(con, "empty", {"name": []}, {"name": "VARCHAR"})
     assert con.execute("SELECT count(*) FROM empty").fetchone() == (0,)
+
+
+def test_a_file_loaded_before_is_unchanged_under_its_own_path_or_another(ledger, tmp_path):
+    import json
+    import shutil
+
+    from spendscope.llm.sources.generic import GenericEventsSource
+
+    path = tmp_path / "gateway.jsonl"
+    path.write_text("".join(json.dumps({"schema": "spendscope.usage.v1", "event_id": f"r{i}", "provider": "openai",
+                                        "model": "gpt-4o", "start_time": "2026-11-03T10:00:00Z", "input_tokens": 100})
+                            + "\n" for i in range(3)))
+    source = GenericEventsSource()
+    (first,) = ingest_usage(ledger, [UsageFile(path, source)]).files
+    copy = tmp_path / "copy" / "gateway.jsonl"  # the same bytes where no load came from: hashed while read
+    copy.parent.mkdir()
+    shutil.copy(path, copy)
+    again = ingest_usage(ledger, [UsageFile(path, source), UsageFile(copy, source)]).files
+    assert first.status == "loaded" and [f.status for f in again] == ["unchanged", "unchanged"]
+    assert {f.content_hash for f in again} == {first.content_hash}
+    temp = ledger.duckdb.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name LIKE '__staged%'")
+    assert temp.fetchone()[0] == 0
+    assert ledger.duckdb.sql("SELECT count(*), sum(input_tokens) FROM usage_events").fetchone() == (3, 300)

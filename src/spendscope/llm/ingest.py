@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from pathlib import Path
@@ -137,18 +138,32 @@ def read_usage(ledger: Ledger, files: list[UsageFile], catalog: Catalog | None =
     catalog = catalog or _catalog(ledger)
     con = ledger.duckdb
     result = UsageResult()
-    known = {(r[0], r[1]) for r in con.execute(f"SELECT content_hash, source FROM {s.LOADS}").fetchall()}
+    loads = con.execute(f"SELECT content_hash, source, file FROM {s.LOADS}").fetchall()
+    known = {(r[0], r[1]) for r in loads}
+    loaded_paths = {r[2] for r in loads}
     todo: list[tuple[UsageFile, EventBatch, str]] = []
     for i, uf in enumerate(files):
         if progress:
             progress(f"reading {uf.path.name}", i, len(files))
-        digest = f.content_hash(uf.path)
-        if (digest, uf.source.name) in known:
-            result.files.append(FileResult(str(uf.path), uf.source.name, "unchanged", content_hash=digest))
-            continue
         # a source that can check its file inside the ledger's connection keeps the events there
         stage = getattr(uf.source, "stage", None)
-        batch = stage(uf.path, con, f"__staged_events_{i}") if stage is not None else uf.source.read(uf.path)
+        batch = None
+        if stage is not None and str(uf.path) not in loaded_paths:
+            # a file never loaded from this path is most likely new: it is hashed while DuckDB reads
+            # it (hashing a large file takes a third of a second), and set aside if it was loaded after all
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                hashing = pool.submit(f.content_hash, uf.path)
+                batch = stage(uf.path, con, f"__staged_events_{i}")
+                digest = hashing.result()
+        else:
+            digest = f.content_hash(uf.path)
+        if (digest, uf.source.name) in known:
+            if batch is not None and batch.staged:
+                con.execute(f"DROP TABLE IF EXISTS {batch.staged}")
+            result.files.append(FileResult(str(uf.path), uf.source.name, "unchanged", content_hash=digest))
+            continue
+        if batch is None:
+            batch = stage(uf.path, con, f"__staged_events_{i}") if stage is not None else uf.source.read(uf.path)
         todo.append((uf, batch, digest))
     return Prepared(todo, result, catalog)
 
