@@ -264,6 +264,7 @@ def test_a_file_loaded_before_is_unchanged_under_its_own_path_or_another(ledger,
     again = ingest_usage(ledger, [UsageFile(path, source), UsageFile(copy, source)]).files
     assert first.status == "loaded" and [f.status for f in again] == ["unchanged", "unchanged"]
     assert {f.content_hash for f in again} == {first.content_hash}
+    assert [f.load_id for f in again] == [first.load_id] * 2  # the load that brought them
     temp = ledger.duckdb.sql("SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name LIKE '__staged%'")
     assert temp.fetchone()[0] == 0
     assert ledger.duckdb.sql("SELECT count(*), sum(input_tokens) FROM usage_events").fetchone() == (3, 300)

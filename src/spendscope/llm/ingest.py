@@ -138,8 +138,8 @@ def read_usage(ledger: Ledger, files: list[UsageFile], catalog: Catalog | None =
     catalog = catalog or _catalog(ledger)
     con = ledger.duckdb
     result = UsageResult()
-    loads = con.execute(f"SELECT content_hash, source, file FROM {s.LOADS}").fetchall()
-    known = {(r[0], r[1]) for r in loads}
+    loads = con.execute(f"SELECT content_hash, source, file, load_id FROM {s.LOADS} ORDER BY load_id").fetchall()
+    known = {(r[0], r[1]): r[3] for r in loads}  # the latest load of each content
     loaded_paths = {r[2] for r in loads}
     todo: list[tuple[UsageFile, EventBatch, str]] = []
     for i, uf in enumerate(files):
@@ -160,7 +160,8 @@ def read_usage(ledger: Ledger, files: list[UsageFile], catalog: Catalog | None =
         if (digest, uf.source.name) in known:
             if batch is not None and batch.staged:
                 con.execute(f"DROP TABLE IF EXISTS {batch.staged}")
-            result.files.append(FileResult(str(uf.path), uf.source.name, "unchanged", content_hash=digest))
+            result.files.append(FileResult(str(uf.path), uf.source.name, "unchanged",
+                                           load_id=known[(digest, uf.source.name)], content_hash=digest))
             continue
         if batch is None:
             batch = stage(uf.path, con, f"__staged_events_{i}") if stage is not None else uf.source.read(uf.path)
