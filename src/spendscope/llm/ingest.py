@@ -145,28 +145,28 @@ def read_usage(ledger: Ledger, files: list[UsageFile], catalog: Catalog | None =
     for i, uf in enumerate(files):
         if progress:
             progress(f"reading {uf.path.name}", i, len(files))
-        # a source that can check its file inside the ledger's connection keeps the events there
-        stage = getattr(uf.source, "stage", None)
-        batch = None
-        if stage is not None and str(uf.path) not in loaded_paths:
-            # a file never loaded from this path is most likely new: it is hashed while DuckDB reads
-            # it (hashing a large file takes a third of a second), and set aside if it was loaded after all
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                hashing = pool.submit(f.content_hash, uf.path)
-                batch = stage(uf.path, con, f"__staged_events_{i}")
-                digest = hashing.result()
-        else:
-            digest = f.content_hash(uf.path)
+        # a file staged from a path never loaded is most likely new: it is hashed while DuckDB reads it
+        # (a large file's hash takes a third of a second), and set aside if it was loaded after all
+        early = hasattr(uf.source, "stage") and str(uf.path) not in loaded_paths
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            hashing = pool.submit(f.content_hash, uf.path)
+            batch = _read_file(con, uf, i) if early else None
+            digest = hashing.result()
         if (digest, uf.source.name) in known:
             if batch is not None and batch.staged:
                 con.execute(f"DROP TABLE IF EXISTS {batch.staged}")
             result.files.append(FileResult(str(uf.path), uf.source.name, "unchanged",
                                            load_id=known[(digest, uf.source.name)], content_hash=digest))
             continue
-        if batch is None:
-            batch = stage(uf.path, con, f"__staged_events_{i}") if stage is not None else uf.source.read(uf.path)
-        todo.append((uf, batch, digest))
+        todo.append((uf, batch if batch is not None else _read_file(con, uf, i), digest))
     return Prepared(todo, result, catalog)
+
+
+def _read_file(con, uf: UsageFile, i: int) -> EventBatch:
+    """A usage file's events: kept in the ledger's connection where its source can check them there
+    (``stage``), else read into Arrow."""
+    stage = getattr(uf.source, "stage", None)
+    return stage(uf.path, con, f"__staged_events_{i}") if stage is not None else uf.source.read(uf.path)
 
 
 def store_usage(ledger: Ledger, prepared: Prepared) -> UsageResult:
@@ -416,7 +416,7 @@ def _checked_totals(con, days: str, source_table: str, amount: str, what: str) -
     their total (``{load_id: [(partition, amount), ...]}``). Only the touched partitions are read, in
     both tables, each once."""
     parts = f"(SELECT DISTINCT x_Source, ProviderName, BillingAccountId, BillingPeriodStart FROM {days})"
-    key = "(x_Source, ProviderName, BillingAccountId, BillingPeriodStart)"
+    part_columns = "(x_Source, ProviderName, BillingAccountId, BillingPeriodStart)"
     rows = con.execute(f"""
         WITH by_load AS (
           SELECT {_partition()}, load_id, coalesce(sum({amount}), 0) AS amount
@@ -427,7 +427,7 @@ def _checked_totals(con, days: str, source_table: str, amount: str, what: str) -
           FROM by_load GROUP BY ALL
         ), led AS (
           SELECT x_Source, ProviderName, BillingAccountId, BillingPeriodStart, count(*) AS rows, sum(BilledCost) AS ledger
-          FROM {s.COSTS} WHERE {key} IN (FROM {parts}) GROUP BY ALL
+          FROM {s.COSTS} WHERE {part_columns} IN (FROM {parts}) GROUP BY ALL
         )
         SELECT p.x_Source, p.ProviderName, p.BillingAccountId, p.BillingPeriodStart,
                coalesce(led.rows, 0), coalesce(led.ledger, 0), coalesce(src.amount, 0), coalesce(src.loads, [])
@@ -442,10 +442,10 @@ def _checked_totals(con, days: str, source_table: str, amount: str, what: str) -
             raise ReconciliationError(
                 f"The {what} of {provider} {account} {period:%Y-%m} ({src}) cost {source_cost} but their ledger rows "
                 f"{ledger_cost}.", hint="This is a bug in spendscope; the ledger was left unchanged.")
-        key_ = (src, provider, account, period)
-        out[key_] = (n, ledger_cost, source_cost)
+        key = (src, provider, account, period)
+        out[key] = (n, ledger_cost, source_cost)
         for load in loads:
-            per_load.setdefault(load["load_id"], []).append((key_, load["amount"]))
+            per_load.setdefault(load["load_id"], []).append((key, load["amount"]))
     return out, per_load
 
 

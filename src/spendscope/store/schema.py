@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import datetime as dt_
 import itertools
+import json
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -166,10 +169,6 @@ def stage_rows(con, name: str, columns: dict[str, list], types: dict[str, str]) 
     of the given DuckDB types, through a JSON Lines file: building Arrow arrays from Python objects,
     like DuckDB's parameter binding, imports pandas, which costs more than the whole write. ``con``
     is a DuckDB connection (the driver's, not Ibis's); ``types`` maps each column to its DuckDB type."""
-    import json
-    import tempfile
-    from pathlib import Path
-
     def text(value):  # exact: Decimals and dates as text, which DuckDB converts to the column's type
         if isinstance(value, Decimal):
             return format(value, "f")
